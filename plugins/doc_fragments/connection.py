@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, AloHub collection maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+
+    DOCUMENTATION = r'''
+options:
+  api_url:
+    description:
+      - Base URL of the AloHub API, with or without a path prefix (C(https://host) or C(https://host/api)).
+      - The modules append C(/v1/queues/inbound) to it.
+      - If not set, the value of the E(ALOHUB_API_URL) environment variable is used.
+    type: str
+    default: https://xapi.alohub.vn
+  api_key:
+    description:
+      - API key with the C(queue) scope.
+      - Never shown in output, errors or diffs.
+      - If not set, the value of the E(ALOHUB_API_KEY) environment variable is used.
+    type: str
+    required: true
+  auth_header:
+    description:
+      - Which header carries the key.
+      - "V(authorization) sends C(Authorization: <key>) (the raw key, no C(Bearer)); V(x-api-key) sends C(X-Api-Key: <key>)."
+      - If not set, the value of the E(ALOHUB_AUTH_HEADER) environment variable is used.
+    type: str
+    choices: [authorization, x-api-key]
+    default: authorization
+  tenant_id:
+    description:
+      - Tenant to act for, sent as C(X-Tenant-ID). It must be the tenant of O(api_key).
+      - When not set the header is not sent and the API resolves the tenant from the key.
+      - If not set, the value of the E(ALOHUB_TENANT_ID) environment variable is used.
+    type: str
+  validate_certs:
+    description:
+      - Whether to check the server's TLS certificate. Turn it off for throwaway test servers only.
+      - If not set, the value of the E(ALOHUB_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - CA bundle (PEM) to check the server certificate against, for a gateway with a private CA.
+      - If not set, the value of the E(ALOHUB_CA_PATH) environment variable is used.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each HTTP request.
+      - If not set, the value of the E(ALOHUB_TIMEOUT) environment variable is used.
+    type: int
+    default: 30
+  retries:
+    description:
+      - How many times a request is retried after the first attempt, on HTTP 429, 502, 503, 504, connection errors and timeouts.
+      - A 429 or 503 that carries C(Retry-After) is retried after that many seconds; otherwise after an exponential back-off with jitter.
+      - If not set, the value of the E(ALOHUB_RETRIES) environment variable is used.
+    type: int
+    default: 5
+  max_retry_wait:
+    description:
+      - The longest single wait in seconds, back-off included.
+      - A C(Retry-After) longer than this fails the task at once, with a message saying so, instead of sleeping.
+    type: int
+    default: 60
+requirements:
+  - python >= 3.9
+  - requests
+notes:
+  - "The modules run on the Ansible controller; use C(connection: local) or C(delegate_to: localhost)."
+  - All modules are in the action group C(alohub.callcenter.alohub), so C(module_defaults) can set these options once.
+  - Requests are paced from the gateway's rate-limit headers, so that a busy run waits for the next window instead of collecting 429 answers.
+'''

@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, AloHub collection maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The connection options, in ONE table.
+
+The table generates the argument spec (types, defaults, choices, env
+fallbacks, no_log) and the checks that run before anything is sent.
+``plugins/doc_fragments/connection.py`` documents the same options; a unit
+test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.alohub.callcenter.plugins.module_utils.errors import ValidationError
+
+
+DEFAULT_API_URL = 'https://xapi.alohub.vn'
+
+AUTH_HEADERS = {
+    # option value -> the HTTP header that carries the key
+    'authorization': 'Authorization',
+    'x-api-key': 'X-Api-Key',
+}
+
+# name: (argument spec entry, environment variable or None)
+CONNECTION_OPTIONS = {
+    'api_url': (dict(type='str', default=DEFAULT_API_URL), 'ALOHUB_API_URL'),
+    'api_key': (dict(type='str', required=True, no_log=True), 'ALOHUB_API_KEY'),
+    'auth_header': (dict(type='str', default='authorization', choices=sorted(AUTH_HEADERS)), 'ALOHUB_AUTH_HEADER'),
+    'tenant_id': (dict(type='str'), 'ALOHUB_TENANT_ID'),
+    'validate_certs': (dict(type='bool', default=True), 'ALOHUB_VALIDATE_CERTS'),
+    'ca_path': (dict(type='path'), 'ALOHUB_CA_PATH'),
+    'timeout': (dict(type='int', default=30), 'ALOHUB_TIMEOUT'),
+    'retries': (dict(type='int', default=5), 'ALOHUB_RETRIES'),
+    'max_retry_wait': (dict(type='int', default=60), None),
+}
+
+# Bytes that must never reach an HTTP header: CR/LF would let a value inject
+# headers, the rest are rejected by servers in confusing ways.
+_CONTROL_CHARS = re.compile(r'[\x00-\x1f\x7f]')
+_LOOPBACK_HOSTS = ('localhost', '::1')
+
+
+def connection_argument_spec():
+    """The argument spec entries every module of the collection takes."""
+    spec = {}
+    for name, (entry, env) in CONNECTION_OPTIONS.items():
+        entry = dict(entry)
+        if env:
+            entry['fallback'] = (env_fallback, [env])
+        spec[name] = entry
+    return spec
+
+
+def connection_settings(params):
+    """Pick the connection options out of module params and check them.
+
+    Returns a plain dict; raises ValidationError before anything is sent.
+    """
+    settings = dict((name, params.get(name)) for name in CONNECTION_OPTIONS)
+
+    url = settings['api_url'] or ''
+    parts = urlsplit(url)
+    if parts.scheme not in ('http', 'https') or not parts.hostname:
+        raise ValidationError(
+            'api_url must be an http:// or https:// URL with a host, such as %s or https://host/api; got %r'
+            % (DEFAULT_API_URL, _CONTROL_CHARS.sub('?', url)[:200]),
+            option='api_url')
+    if parts.query or parts.fragment or _CONTROL_CHARS.search(url) or ' ' in url:
+        raise ValidationError('api_url must be a plain base URL without spaces, query string or fragment', option='api_url')
+    settings['api_url'] = url.rstrip('/')
+
+    key = settings['api_key']
+    if not key or not key.strip():
+        raise ValidationError('api_key is empty; set it or the ALOHUB_API_KEY environment variable', option='api_key')
+    if _CONTROL_CHARS.search(key) or key != key.strip():
+        # Never echo the key, not even a part of it.
+        raise ValidationError('api_key contains control characters or surrounding white space', option='api_key')
+
+    tenant = settings['tenant_id']
+    if tenant is not None:
+        if not tenant.strip() or _CONTROL_CHARS.search(tenant) or tenant != tenant.strip():
+            raise ValidationError('tenant_id must be a non-empty value without control characters or surrounding white space',
+                                  option='tenant_id')
+
+    for name, low in (('timeout', 1), ('retries', 0), ('max_retry_wait', 0)):
+        if settings[name] < low:
+            raise ValidationError('%s must be at least %d; got %d' % (name, low, settings[name]), option=name)
+    return settings
+
+
+def insecure_transport_warning(settings):
+    """A warning when the key would travel in clear text to another machine."""
+    parts = urlsplit(settings['api_url'])
+    host = (parts.hostname or '').lower()
+    if parts.scheme == 'http' and host not in _LOOPBACK_HOSTS and not host.startswith('127.'):
+        return ('api_url uses plain http:// to %s: the API key travels unencrypted. '
+                'Use https:// for anything but a local test server.' % host)
+    if not settings['validate_certs']:
+        return ('validate_certs is false: the TLS certificate of %s is not checked, '
+                'so anyone on the path can read the API key. Prefer ca_path with your CA bundle.' % host)
+    return None
