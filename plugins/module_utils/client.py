@@ -29,6 +29,7 @@ class QueueClient:
     def __init__(self, transport):
         self.transport = transport
         self.warnings = []
+        self.last_list_pages = 0  # requests the last list_all() made
 
     def list_page(self, page, size=PAGE_SIZE):
         """One page: (API records, totalRecord)."""
@@ -63,8 +64,10 @@ class QueueClient:
         page = 0
         page_len = None
         stale_pages = 0
+        self.last_list_pages = 0
         while page < MAX_PAGES:
             records, total = self.list_page(page, size)
+            self.last_list_pages += 1
             fresh = 0
             for record in records:
                 key = record['callinId']

@@ -10,8 +10,15 @@ Everything here works on normalised records (see queue_model); only
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.alohub.callcenter.plugins.module_utils import queue_model
-from ansible_collections.alohub.callcenter.plugins.module_utils.errors import NotFoundError, VerificationError
+from ansible_collections.alohub.callcenter.plugins.module_utils.errors import (
+    AlohubError,
+    NotFoundError,
+    ValidationError,
+    VerificationError,
+)
 
 
 class Plan:
@@ -83,3 +90,138 @@ def sync_one(client, before, desired, check_mode):
         raise VerificationError('%s disappeared right after the update' % queue_model.label(plan.before),
                                 queue_id=plan.queue_id)
     return plan, verify(plan, queue_model.normalise(record))
+
+
+# ---------------------------------------------------------------------------
+# Many queues in one task (inbound_queues)
+# ---------------------------------------------------------------------------
+
+class Entry:
+    """One validated entry of ``config``: how it names its queue and what it wants."""
+
+    def __init__(self, index, raw):
+        self.where = 'config[%d]' % index
+        self.queue_id = None
+        self.name = None
+        if raw.get('id') is not None:
+            self.queue_id = queue_model.queue_id(raw['id'], '%s.id' % self.where)
+        if raw.get('name') is not None:
+            self.name = queue_model.queue_name(raw['name'], '%s.name' % self.where)
+        if self.queue_id is None and self.name is None:
+            raise ValidationError('%s needs an id or a name' % self.where, option=self.where)
+        self.desired = queue_model.desired_settings(raw, self.where)
+        self.plan = None
+        self.error = None
+        self.after = None
+
+    def describe(self):
+        if self.plan is not None:
+            return queue_model.label(self.plan.before)
+        if self.queue_id is not None:
+            return 'queue %d' % self.queue_id
+        return 'queue named %r' % self.name
+
+    def result(self):
+        plan = self.plan
+        record = plan.before if plan is not None else {}
+        changed = bool(plan is not None and plan.changed and self.error is None)
+        return dict(
+            id=record.get('id', self.queue_id),
+            name=record.get('name', self.name),
+            changed=changed,
+            diff=plan.diff(self.after) if changed else None,
+            error=self.error,
+        )
+
+
+def parse_entries(config):
+    """Validate every entry before anything is sent."""
+    entries = [Entry(index, raw or {}) for index, raw in enumerate(config or [])]
+    seen = {}
+    for entry in entries:
+        if entry.queue_id is not None:
+            if entry.queue_id in seen:
+                raise ValidationError('%s and %s both name queue %d' % (seen[entry.queue_id], entry.where, entry.queue_id))
+            seen[entry.queue_id] = entry.where
+    return entries
+
+
+def resolve(entries, current):
+    """Attach each entry to its current record, or record why it cannot be."""
+    by_id = dict((record['id'], record) for record in current)
+    owner = {}
+    for entry in entries:
+        try:
+            if entry.queue_id is not None:
+                before = by_id.get(entry.queue_id)
+                if before is None:
+                    raise NotFoundError('queue %d was not found for this tenant (queues of other tenants are reported as not found)'
+                                        % entry.queue_id)
+                if entry.name is not None and entry.name != before['name']:
+                    raise ValidationError('%s is named %r, not %r; names cannot be changed through the API'
+                                          % (queue_model.label(before), before['name'], entry.name))
+            else:
+                before = find_by_name(current, entry.name)
+        except AlohubError as exc:
+            entry.error = '%s: %s' % (entry.where, exc.msg)
+            continue
+        if before['id'] in owner:
+            raise ValidationError('%s and %s both resolve to %s; give each queue once'
+                                  % (owner[before['id']], entry.where, queue_model.label(before)))
+        owner[before['id']] = entry.where
+        entry.plan = Plan(before, entry.desired)
+        entry.after = entry.plan.after
+
+
+def apply_many(client, entries, check_mode, parallel):
+    """PUT the changed queues, ``parallel`` at a time; errors stay with their entry."""
+    todo = [entry for entry in entries if entry.plan is not None and entry.plan.changed]
+    if check_mode or not todo:
+        return []
+
+    def put(entry):
+        try:
+            apply(client, entry.plan, check_mode)
+        except AlohubError as exc:
+            entry.error = exc.msg
+            return None
+        return entry
+
+    if parallel <= 1 or len(todo) == 1:
+        done = [put(entry) for entry in todo]
+    else:
+        with ThreadPoolExecutor(max_workers=min(parallel, len(todo))) as pool:
+            done = list(pool.map(put, todo))
+    return [entry for entry in done if entry is not None]
+
+
+def verify_many(client, updated, list_requests):
+    """Read back what was updated: one GET each, or the whole list when that is fewer requests."""
+    if not updated:
+        return
+    if len(updated) > list_requests:
+        records, dummy = client.list_all()
+        fresh = dict((record['id'], queue_model.normalise(record)) for record in
+                     (r for r in records if isinstance(r, dict)))
+    else:
+        fresh = {}
+        for entry in updated:
+            record = client.get(entry.plan.queue_id)
+            if record is not None:
+                fresh[entry.plan.queue_id] = queue_model.normalise(record)
+    for entry in updated:
+        record = fresh.get(entry.plan.queue_id)
+        try:
+            if record is None:
+                raise VerificationError('%s disappeared right after the update' % queue_model.label(entry.plan.before))
+            entry.after = verify(entry.plan, record)
+        except AlohubError as exc:
+            entry.error = exc.msg
+
+
+def summarise(entries):
+    results = [entry.result() for entry in entries]
+    failed = sum(1 for r in results if r['error'])
+    changed = sum(1 for r in results if r['changed'])
+    summary = dict(total=len(results), changed=changed, unchanged=len(results) - changed - failed, failed=failed)
+    return results, summary
