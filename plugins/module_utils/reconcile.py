@@ -201,8 +201,7 @@ def verify_many(client, updated, list_requests):
         return
     if len(updated) > list_requests:
         records, dummy = client.list_all()
-        fresh = dict((record['id'], queue_model.normalise(record)) for record in
-                     (r for r in records if isinstance(r, dict)))
+        fresh = dict((record['id'], record) for record in (queue_model.normalise(r) for r in records))
     else:
         fresh = {}
         for entry in updated:
