@@ -176,7 +176,8 @@ class Transport:
         self.timeout = settings['timeout']
         self.retries = settings['retries']
         self.max_retry_wait = settings['max_retry_wait']
-        self.verify = settings.get('ca_path') or bool(settings['validate_certs'])
+        # validate_certs: false turns checking off even when ca_path (or ALOHUB_CA_PATH) is set.
+        self.verify = (settings.get('ca_path') or True) if settings['validate_certs'] else False
         self._secret = settings['api_key']
         self.sleep = sleep
         self.clock = clock
