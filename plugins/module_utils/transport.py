@@ -265,7 +265,7 @@ class Transport:
         if 300 <= status < 400:
             raise ApiError(method, path, status, server_message='redirected to %s' % self._redact(headers.get('Location', '?')),
                            reason='redirects are not followed, so the key is not sent elsewhere; set api_url to the final address')
-        error_code, message = parse_error_body(text)
+        error_code, message = parse_error_body(text, self._redact)
         error = ApiError(method, path, status, error_code, message)
         if status in RETRY_STATUSES:
             if status == 429:
@@ -311,8 +311,13 @@ def build_headers(settings):
     return headers
 
 
-def parse_error_body(text):
-    """(error_code, message) from an error answer: the API envelope, Kong's JSON, or plain text."""
+def parse_error_body(text, redact=None):
+    """(error_code, message) from an error answer: the API envelope, Kong's JSON, or plain text.
+
+    ``redact`` is applied to the decoded values before they are cut short: JSON
+    escapes (``\\/``) can hide a secret from a redaction of the raw text.
+    """
+    redact = redact or (lambda value: value)
     try:
         data = json.loads(text)
     except ValueError:
@@ -320,7 +325,7 @@ def parse_error_body(text):
     if isinstance(data, dict):
         code = data.get('error_code')
         message = data.get('error_message') or data.get('message')
-        return (str(code) if code else None), (_excerpt(str(message)) if message else None)
+        return (redact(str(code)) if code else None), (_excerpt(redact(str(message))) if message else None)
     stripped = text.strip()
     return None, (_excerpt(stripped) if stripped else None)
 
