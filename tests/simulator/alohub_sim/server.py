@@ -305,8 +305,8 @@ class Handler(BaseHTTPRequestHandler):
             self.log_error("internal error: %r", exc)
             reply = Reply(500, envelope("FAIL", "Internal server error"))
         entry["status"] = reply.status if reply.drop is None else None
+        self.app.log.add(entry)  # before answering, so a client that got its answer finds the entry
         self._send(reply)
-        self.app.log.add(entry)
         fault = f" fault={entry['fault']}" if entry["fault"] else ""
         self.app.say(f"alohub-sim: {self.command} {self.path} -> {entry['status'] or 'no reply'} tenant={entry['tenant']}{fault}")
 
@@ -318,6 +318,14 @@ class Handler(BaseHTTPRequestHandler):
         return out
 
     def _send(self, reply):
+        try:
+            self._write(reply)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, socket.timeout) as exc:
+            # the client gave up (e.g. its timeout expired during a delay fault)
+            self.close_connection = True
+            self.app.say(f"alohub-sim: client went away before the answer was sent: {exc!r}")
+
+    def _write(self, reply):
         if reply.drop == "reset":
             self._drop(rst=True)
             return
@@ -358,11 +366,12 @@ class Handler(BaseHTTPRequestHandler):
                 sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        for stream in (self.rfile, self.wfile):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        try:
+            # rfile holds a reference to the socket; wfile (an unbuffered writer) does not and must stay
+            # open because BaseHTTPRequestHandler flushes it after every request.
+            self.rfile.close()
+        except OSError:
+            pass
         try:
             sock.close()
         except OSError:
@@ -612,6 +621,7 @@ class SimServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128
     allow_reuse_address = True
 
     def __init__(self, address, app, ssl_context=None):
