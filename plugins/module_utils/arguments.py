@@ -79,14 +79,15 @@ def connection_settings(params):
     key = settings['api_key']
     if not key or not key.strip():
         raise ValidationError('api_key is empty; set it or the ALOHUB_API_KEY environment variable', option='api_key')
-    if _CONTROL_CHARS.search(key) or key != key.strip():
+    if _CONTROL_CHARS.search(key) or key != key.strip() or not key.isascii():
         # Never echo the key, not even a part of it.
-        raise ValidationError('api_key contains control characters or surrounding white space', option='api_key')
+        raise ValidationError('api_key contains control characters, non-ASCII characters (such as typographic quotes) '
+                              'or surrounding white space', option='api_key')
 
     tenant = settings['tenant_id']
     if tenant is not None:
-        if not tenant.strip() or _CONTROL_CHARS.search(tenant) or tenant != tenant.strip():
-            raise ValidationError('tenant_id must be a non-empty value without control characters or surrounding white space',
+        if not tenant.strip() or _CONTROL_CHARS.search(tenant) or tenant != tenant.strip() or not tenant.isascii():
+            raise ValidationError('tenant_id must be a non-empty ASCII value without control characters or surrounding white space',
                                   option='tenant_id')
 
     for name, low in (('timeout', 1), ('retries', 0), ('max_retry_wait', 0)):
