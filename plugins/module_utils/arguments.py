@@ -12,6 +12,7 @@ test keeps the two in step.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -100,10 +101,20 @@ def insecure_transport_warning(settings):
     """A warning when the key would travel in clear text to another machine."""
     parts = urlsplit(settings['api_url'])
     host = (parts.hostname or '').lower()
-    if parts.scheme == 'http' and host not in _LOOPBACK_HOSTS and not host.startswith('127.'):
+    if parts.scheme == 'http' and not _is_loopback(host):
         return ('api_url uses plain http:// to %s: the API key travels unencrypted. '
                 'Use https:// for anything but a local test server.' % host)
     if not settings['validate_certs']:
         return ('validate_certs is false: the TLS certificate of %s is not checked, '
                 'so anyone on the path can read the API key. Prefer ca_path with your CA bundle.' % host)
     return None
+
+
+def _is_loopback(host):
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1); not for names like 127.example.com."""
+    if host in _LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
