@@ -104,7 +104,7 @@ def insecure_transport_warning(settings):
     if parts.scheme == 'http' and not _is_loopback(host):
         return ('api_url uses plain http:// to %s: the API key travels unencrypted. '
                 'Use https:// for anything but a local test server.' % host)
-    if not settings['validate_certs']:
+    if parts.scheme == 'https' and not settings['validate_certs']:
         return ('validate_certs is false: the TLS certificate of %s is not checked, '
                 'so anyone on the path can read the API key. Prefer ca_path with your CA bundle.' % host)
     return None
