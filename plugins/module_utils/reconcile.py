@@ -199,16 +199,28 @@ def verify_many(client, updated, list_requests):
     """Read back what was updated: one GET each, or the whole list when that is fewer requests."""
     if not updated:
         return
+    unread = 'the update was sent, but reading it back failed: %s'
     if len(updated) > list_requests:
-        records, dummy = client.list_all()
+        try:
+            records, dummy = client.list_all()
+        except AlohubError as exc:
+            for entry in updated:
+                entry.error = unread % exc.msg
+            return
         fresh = dict((record['id'], record) for record in (queue_model.normalise(r) for r in records))
     else:
         fresh = {}
         for entry in updated:
-            record = client.get(entry.plan.queue_id)
+            try:
+                record = client.get(entry.plan.queue_id)
+            except AlohubError as exc:
+                entry.error = unread % exc.msg
+                continue
             if record is not None:
                 fresh[entry.plan.queue_id] = queue_model.normalise(record)
     for entry in updated:
+        if entry.error is not None:
+            continue
         record = fresh.get(entry.plan.queue_id)
         try:
             if record is None:
