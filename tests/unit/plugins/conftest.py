@@ -172,17 +172,19 @@ class FakeApi:
     Switches: ``page_size_cap`` (serve at most that many per page),
     ``total_offset`` (lie about totalRecord), ``ignore_page`` (serve page 0
     whatever is asked), ``apply_puts`` (False: answer success but change
-    nothing), ``put_envelope`` (a different PUT answer).
+    nothing), ``put_envelope`` (a different PUT answer), ``errors``
+    (``{(method, queue id): exception}`` raised instead of answering).
     """
 
     def __init__(self, records, page_size_cap=None, total_offset=0, ignore_page=False, apply_puts=True,
-                 put_envelope=None):
+                 put_envelope=None, errors=None):
         self.records = [copy.deepcopy(r) for r in records]
         self.page_size_cap = page_size_cap
         self.total_offset = total_offset
         self.ignore_page = ignore_page
         self.apply_puts = apply_puts
         self.put_envelope = put_envelope
+        self.errors = dict(errors or {})
         self.calls = []
 
     def request(self, method, path, params=None, body=None):
@@ -198,6 +200,9 @@ class FakeApi:
                                                         data=copy.deepcopy(data)))
         match = re.match(re.escape(QUEUES) + r'/(\d+)$', path)
         assert match, 'FakeApi got an unexpected path %r' % path
+        error = self.errors.get((method, int(match.group(1))))
+        if error is not None:
+            raise error
         record = self.find(int(match.group(1)))
         if record is None:
             raise ApiError(method, path, 404, 'NOT_FOUND', 'Inbound queue not found')
