@@ -386,7 +386,6 @@ def _transport_hint(problem):
     return 'check api_url and that the server is reachable from the Ansible controller'
 
 
-
 def silence_insecure_request_warnings():
     """urllib3 prints one warning per request when certificates are not checked;
     the module says it once, as an Ansible warning, instead."""
