@@ -86,7 +86,7 @@ def _header_ints(headers, fragment):
         if fragment in name.lower():
             try:
                 values.append(int(float(str(value).strip())))
-            except ValueError:
+            except (ValueError, OverflowError):  # "inf" can not be an int
                 continue
     return values
 
