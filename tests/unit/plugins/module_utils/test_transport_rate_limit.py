@@ -63,6 +63,14 @@ def test_unreadable_values_are_skipped():
     assert state.snapshot(NOW)['reset_in'] is None
 
 
+@pytest.mark.parametrize('value', ['inf', '-inf', 'nan', '1e400'])
+def test_non_finite_values_are_skipped_not_fatal(value):
+    state = RateLimitState()
+    answered(state, {'X-RateLimit-Remaining-Tenant': value, 'X-RateLimit-Remaining-Route': '4', 'RateLimit-Reset': value})
+    assert state.remaining == 4
+    assert state.snapshot(NOW)['reset_in'] is None
+
+
 def test_answers_without_ratelimit_headers_change_nothing():
     state = RateLimitState()
     answered(state, {'RateLimit-Remaining': '5', 'RateLimit-Reset': '3'})
