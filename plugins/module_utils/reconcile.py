@@ -113,6 +113,7 @@ class Entry:
         self.plan = None
         self.error = None
         self.after = None
+        self.applied = False  # the server accepted a PUT for this entry
 
     def describe(self):
         if self.plan is not None:
@@ -124,7 +125,9 @@ class Entry:
     def result(self):
         plan = self.plan
         record = plan.before if plan is not None else {}
-        changed = bool(plan is not None and plan.changed and self.error is None)
+        # Changed when the server took the update (even if reading it back then
+        # failed), or, in check mode, when it would have been sent.
+        changed = self.applied or bool(plan is not None and plan.changed and self.error is None)
         return dict(
             id=record.get('id', self.queue_id),
             name=record.get('name', self.name),
@@ -185,6 +188,7 @@ def apply_many(client, entries, check_mode, parallel):
         except AlohubError as exc:
             entry.error = exc.msg
             return None
+        entry.applied = True
         return entry
 
     if parallel <= 1 or len(todo) == 1:
@@ -234,5 +238,6 @@ def summarise(entries):
     results = [entry.result() for entry in entries]
     failed = sum(1 for r in results if r['error'])
     changed = sum(1 for r in results if r['changed'])
-    summary = dict(total=len(results), changed=changed, unchanged=len(results) - changed - failed, failed=failed)
+    unchanged = sum(1 for r in results if not r['changed'] and not r['error'])
+    summary = dict(total=len(results), changed=changed, unchanged=unchanged, failed=failed)
     return results, summary

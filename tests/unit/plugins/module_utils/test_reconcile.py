@@ -367,6 +367,8 @@ def test_merged_a_failed_relist_marks_the_updated_entries(fake_api, tenant):
     results, summary = merged(api, [{'id': TEST_ID, 'max_wait_sec': 1}, {'name': 'sales', 'strategy': 2},
                                     {'id': 1001227, 'strategy': 2}])
     assert api.verbs()[-1] == ('GET', QUEUES)
-    assert summary == {'total': 3, 'changed': 0, 'unchanged': 1, 'failed': 2}
+    # The server took both PUTs: they are changed AND failed (not verified).
+    assert summary == {'total': 3, 'changed': 2, 'unchanged': 1, 'failed': 2}
     for result in results[:2]:
+        assert result['changed'] is True
         assert result['error'].startswith('the update was sent, but reading it back failed: GET /v1/queues/inbound failed: HTTP 503')
