@@ -57,10 +57,12 @@ class _Seconds:
         if value is None or isinstance(value, bool):
             return None if value is None else value
         try:
-            number = int(str(value).strip())
+            number = float(str(value).strip())
         except ValueError:
             return value  # unreadable: kept as is, so it differs from any request
-        return number
+        if number != number or number in (float('inf'), float('-inf')) or not number.is_integer():
+            return value
+        return int(number)  # "120", 120 and "120.0" are the same wait
 
     @staticmethod
     def parse(option, value):
@@ -124,7 +126,7 @@ class _Strategy:
         elif isinstance(value, str):
             text = value.strip().lower()
             code = STRATEGY_CODES.get(text)
-            if code is None and text.isdigit():
+            if code is None and text.isascii() and text.isdigit():
                 code = int(text)
         if code not in STRATEGIES:
             raise ValidationError(

@@ -83,8 +83,9 @@ def test_normalise_rejects_a_non_object():
 
 
 @pytest.mark.parametrize('wire, expected', [
-    ('120', 120), (120, 120), (' 45 ', 45), ('0', 0), (None, None),
+    ('120', 120), (120, 120), (' 45 ', 45), ('0', 0), (None, None), ('120.0', 120), (120.0, 120),
     ('soon', 'soon'),  # unreadable: kept, so it differs from any requested value
+    ('12.5', '12.5'), ('nan', 'nan'), ('inf', 'inf'),  # not a whole number of seconds: kept
 ])
 def test_normalise_time_wait(wire, expected):
     assert normalise(with_fields(timeWait=wire))['max_wait_sec'] == expected
@@ -128,7 +129,7 @@ def test_strategy_accepts_codes_names_and_digit_strings(given, code):
     assert desired_settings({'strategy': given}) == {'strategy': code}
 
 
-@pytest.mark.parametrize('given', [0, 5, 98, 100, -1, '5', 'premium', '', '1.0', 1.0, True, False, [1], {'code': 1}])
+@pytest.mark.parametrize('given', [0, 5, 98, 100, -1, '5', 'premium', '', '1.0', 1.0, True, False, [1], {'code': 1}, '\u0661'])
 def test_strategy_rejects_anything_else(given):
     with pytest.raises(ValidationError) as info:
         desired_settings({'strategy': given})
