@@ -57,7 +57,7 @@ options:
   retries:
     description:
       - How many times a request is retried after the first attempt, on HTTP 429, 502, 503, 504, connection errors and timeouts.
-      - A 429 or 503 that carries C(Retry-After) is retried after that many seconds; otherwise after an exponential back-off with jitter.
+      - An answer that carries C(Retry-After) (seconds or an HTTP date) is retried after that long; otherwise after an exponential back-off with jitter.
       - If not set, the value of the E(ALOHUB_RETRIES) environment variable is used.
     type: int
     default: 5

@@ -294,8 +294,8 @@ class Transport:
             kinds[what] = kinds.get(what, 0) + 1
         detail = ', '.join('%s x%d' % item for item in sorted(kinds.items()))
         waited = sum(delay for dummy, delay in self.retry_events) + self.stats['waited']
-        return ('%d request(s) to the AloHub API were retried (%s); %.1f s spent waiting in total'
-                % (self.stats['retries'], detail, waited))
+        return ('%d retr%s of requests to the AloHub API (%s); %.1f s spent waiting in total'
+                % (self.stats['retries'], 'y' if self.stats['retries'] == 1 else 'ies', detail, waited))
 
 
 def build_headers(settings):

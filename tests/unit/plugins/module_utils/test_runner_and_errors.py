@@ -90,7 +90,7 @@ def test_run_warns_about_insecure_transport_and_retries():
 
     module = run(FakeModule(api_url='http://xapi.alohub.vn'), action)
     assert any('plain http://' in w for w in module.warnings)
-    assert any(w.startswith('1 request(s) to the AloHub API were retried (HTTP 429 x1)') for w in module.warnings)
+    assert any(w.startswith('1 retry of requests to the AloHub API (HTTP 429 x1)') for w in module.warnings)
 
 
 def test_run_without_requests_fails_with_the_missing_library(monkeypatch):

@@ -573,7 +573,7 @@ def test_retry_summary_counts_kinds_and_waits(make_transport, reply):
     ])
     t.request('GET', QUEUES)
     summary = t.retry_summary()
-    assert summary.startswith('3 request(s) to the AloHub API were retried')
+    assert summary.startswith('3 retries of requests to the AloHub API')
     assert '(HTTP 429 x1, HTTP 503 x1, connection refused x1)' in summary
     # Retry-After 2, then back-offs of 3/4 of 1 s and of 2 s (rng 0.5): 4.25 s
     assert summary.endswith('4.2 s spent waiting in total')
