@@ -59,7 +59,7 @@ integration: venv collection-link ## pytest tests/integration (real ansible-play
 	@$(TEST_ENV) hacking/pytest-dir.sh tests/integration $(PYTEST_ARGS)
 
 lint: venv collection-link ## ansible-lint (production profile) on roles/ and playbooks/
-	@paths=$$(for d in roles playbooks extensions; do [ -d "$$d" ] && echo "$$d"; done); \
+	@paths=$$(for d in roles playbooks extensions; do if [ -d "$$d" ]; then echo "$$d"; fi; done); \
 	if [ -z "$$paths" ]; then echo "lint: no roles/, playbooks/ or extensions/ yet: nothing to lint"; exit 0; fi; \
 	echo "ansible-lint $$paths   (profile and offline mode: .ansible-lint)"; \
 	$(TEST_ENV) ansible-lint $$paths
