@@ -45,8 +45,9 @@ options:
     suboptions:
       id:
         description:
-          - The queue's id. When given, it identifies the queue.
-        type: int
+          - The queue's id (an integer). When given, it identifies the queue.
+          - Checked by the module rather than by Ansible, so that a bad value names its entry (for example C(config[3].id)).
+        type: raw
       name:
         description:
           - The queue's exact name. Identifies the queue when O(config[].id) is absent; it must then match exactly one queue.
@@ -62,12 +63,12 @@ options:
         type: str
       max_wait_sec:
         description:
-          - Maximum wait in seconds (0 or more).
-        type: int
+          - Maximum wait in seconds (an integer, 0 or more).
+        type: raw
       announce_position:
         description:
-          - Whether callers hear their position.
-        type: bool
+          - Whether callers hear their position (a boolean).
+        type: raw
       strategy_name:
         description:
           - Read-only; accepted and ignored so that gathered records can be fed back.
@@ -193,20 +194,42 @@ total:
   sample: 42
 '''
 
+from ansible.module_utils.common.validation import check_type_bool, check_type_int
+
 from ansible_collections.alohub.callcenter.plugins.module_utils import queue_model, reconcile, runner
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import AlohubError
 
 MAX_PARALLEL = 16
 
+# Entry options whose type the module checks itself (declared raw), so that a
+# bad value names its entry: Ansible's own message only says "found in 'config'".
+ENTRY_TYPES = (('id', check_type_int, 'an integer'),
+               ('max_wait_sec', check_type_int, 'an integer'),
+               ('announce_position', check_type_bool, 'a boolean'))
+
+
+def convert_entry_types(config):
+    """Convert the raw-typed entry options in place the way Ansible would; a message naming the bad entry, or None."""
+    for index, entry in enumerate(config or []):
+        for option, convert, what in ENTRY_TYPES:
+            value = entry.get(option)
+            if value is None:
+                continue
+            try:
+                entry[option] = convert(value)
+            except (TypeError, ValueError) as exc:
+                return 'config[%d].%s must be %s: %s' % (index, option, what, exc)
+    return None
+
 
 def main():
     entry_spec = dict(
-        id=dict(type='int'),
+        id=dict(type='raw'),
         name=dict(type='str'),
         strategy=dict(type='raw'),
         moh_file_id=dict(type='str'),
-        max_wait_sec=dict(type='int'),
-        announce_position=dict(type='bool'),
+        max_wait_sec=dict(type='raw'),
+        announce_position=dict(type='raw'),
         strategy_name=dict(type='raw'),
         agent_selector=dict(type='raw'),
         number=dict(type='raw'),
@@ -223,6 +246,9 @@ def main():
     parallel = module.params['parallel']
     if not 1 <= parallel <= MAX_PARALLEL:
         module.fail_json(msg='parallel must be between 1 and %d; got %d' % (MAX_PARALLEL, parallel))
+    problem = convert_entry_types(module.params['config'])
+    if problem:
+        module.fail_json(msg=problem)
 
     def action(client):
         if module.params['state'] == 'gathered':
