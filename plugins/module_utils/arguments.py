@@ -67,8 +67,11 @@ def connection_settings(params):
     settings = dict((name, params.get(name)) for name in CONNECTION_OPTIONS)
 
     url = settings['api_url'] or ''
-    parts = urlsplit(url)
-    if parts.scheme not in ('http', 'https') or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1" (an unclosed IPv6 bracket) is not a URL at all
+        parts = None
+    if parts is None or parts.scheme not in ('http', 'https') or not parts.hostname:
         raise ValidationError(
             'api_url must be an http:// or https:// URL with a host, such as %s or https://host/api; got %r'
             % (DEFAULT_API_URL, _CONTROL_CHARS.sub('?', url)[:200]),
