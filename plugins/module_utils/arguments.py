@@ -13,6 +13,7 @@ test keeps the two in step.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from urllib.parse import urlsplit
 
@@ -93,6 +94,12 @@ def connection_settings(params):
         if not tenant.strip() or _CONTROL_CHARS.search(tenant) or tenant != tenant.strip() or not tenant.isascii():
             raise ValidationError('tenant_id must be a non-empty ASCII value without control characters or surrounding white space',
                                   option='tenant_id')
+
+    ca_path = settings['ca_path']
+    if ca_path and settings['validate_certs'] and parts.scheme == 'https' and not os.path.exists(ca_path):
+        # requests would raise a bare OSError for it, which crashes the module.
+        raise ValidationError('ca_path %s does not exist; give the CA bundle (a PEM file) or a directory of CA certificates'
+                              % ca_path, option='ca_path')
 
     for name, low in (('timeout', 1), ('retries', 0), ('max_retry_wait', 0)):
         if settings[name] < low:
