@@ -245,7 +245,7 @@ class Transport:
                 headers = reply.headers
                 raw = _read_limited(reply)
             except requests.exceptions.SSLError as exc:
-                raise TransportError(method, path, 'TLS error: %s' % _exc_text(exc, self._secret),
+                raise TransportError(method, path, 'TLS error: %s' % _tls_reason(exc, self._secret),
                                      hint='set ca_path to the CA bundle that signed the server certificate, '
                                           'or validate_certs: false for a test server only')
             except requests.exceptions.InvalidURL as exc:
@@ -359,6 +359,22 @@ def _excerpt(text):
 
 def _exc_text(exc, secret):
     text = str(exc)
+    if secret:
+        text = text.replace(secret, '********')
+    return _excerpt(text)
+
+
+def _tls_reason(exc, secret):
+    """OpenSSL's reason from inside requests' wrapping, such as
+    ``[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate``.
+
+    The whole text starts with ~150 characters of pool and URL noise, so an
+    excerpt of it cut off the reason (untrusted CA, hostname mismatch, expired).
+    """
+    text = str(exc)
+    match = re.search(r"\[(?:SSL|X509)[^\]]*\].*?(?=\s*\(_ssl\.c:\d+\)|['\"]\)|$)", text)
+    if match:
+        text = match.group(0)
     if secret:
         text = text.replace(secret, '********')
     return _excerpt(text)
