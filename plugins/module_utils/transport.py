@@ -385,6 +385,7 @@ def _describe_connection_error(exc, timeout, secret):
         return 'no answer within timeout (%d s)' % timeout
     text = str(exc)
     for pattern, meaning in (
+            (r'IncompleteRead', 'the answer was cut short (the connection closed before the whole body arrived)'),
             (r'Connection refused', 'connection refused'),
             (r'RemoteDisconnected|Connection aborted|reset by peer|ConnectionResetError', 'connection closed without an answer'),
             (r'Name or service not known|nodename nor servname|getaddrinfo failed|Temporary failure in name resolution',
@@ -399,6 +400,8 @@ def _transport_hint(problem):
         return 'the server is slow or unreachable; raise timeout or retries'
     if problem == 'host name not found':
         return 'check api_url'
+    if problem.startswith('the answer was cut short'):
+        return 'the server or a proxy in between dropped the connection mid-answer; retry later'
     return 'check api_url and that the server is reachable from the Ansible controller'
 
 
