@@ -150,6 +150,7 @@ diff:
 '''
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import queue_model, reconcile, runner
+from ansible_collections.alohub.callcenter.plugins.module_utils.client import queue_path
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import NotFoundError
 
 
@@ -191,8 +192,10 @@ def find_queue(client, queue_id, name):
     queue_id = queue_model.queue_id(queue_id)
     record = client.get(queue_id)
     if record is None:
-        raise NotFoundError('inbound queue %d was not found for this tenant (queues of other tenants are reported as not found)'
-                            % queue_id, status=404, error_code='NOT_FOUND')
+        path = queue_path(queue_id)
+        raise NotFoundError('inbound queue %d was not found for this tenant: GET %s answered HTTP 404 NOT_FOUND. '
+                            'Hint: check the id; queues of other tenants are reported as not found' % (queue_id, path),
+                            status=404, error_code='NOT_FOUND', method='GET', path=path)
     return queue_model.normalise(record)
 
 
