@@ -103,6 +103,11 @@ class QueueClient:
             record = record['data']  # tolerate an envelope around the record
         if not isinstance(record, dict) or 'callinId' not in record:
             raise ResponseError('GET', path, reply.status, 'the answer is not a queue record', body_start=repr(record)[:200])
+        if str(record['callinId']).strip() != str(queue_id(value)):
+            # Callers plan (and PUT) by the id in the record: another queue's record
+            # would send the update to that other queue.
+            raise ResponseError('GET', path, reply.status, 'the answer is the record of queue %r, not of the queue asked for'
+                                % (record['callinId'],))
         return record
 
     def update(self, value, body):
