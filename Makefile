@@ -14,12 +14,10 @@ VENV ?= $(CURDIR)/.venv
 BUILD := $(CURDIR)/.build
 # ANSIBLE_COLLECTIONS_PATH for tests: ansible_collections/alohub/callcenter -> this repo (symlink).
 COLLECTIONS := $(BUILD)/collections
-# ansible-test needs a real directory (it resolves symlinks), so sanity runs in a fresh copy.
-SANITY_TREE := $(BUILD)/sanity
-SANITY_DIR := $(SANITY_TREE)/ansible_collections/alohub/callcenter
 SANITY_ARGS ?=
 PYTEST_ARGS ?= -ra
 DEMO_ARGS ?=
+BENCH_ARGS ?=
 
 export ANSIBLE_CORE PYTHON VENV
 
@@ -31,7 +29,7 @@ TEST_ENV := PATH="$(VENV)/bin:$$PATH" \
 	ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)" \
 	PYTHONPATH="$(COLLECTIONS):$(CURDIR)/tests/simulator$${PYTHONPATH:+:$$PYTHONPATH}"
 
-.PHONY: help venv collection-link sanity-tree sanity units integration lint molecule test \
+.PHONY: help venv collection-link sanity units integration lint molecule test \
 	demo bench docs build changelog-lint clean distclean
 
 help: ## list the targets
@@ -43,14 +41,9 @@ venv: ## .venv with ansible-core, requests, pytest, ansible-lint, molecule (idem
 collection-link: ## .build/collections/ansible_collections/alohub/callcenter -> this repo
 	@hacking/collection-tree.sh link "$(COLLECTIONS)" >/dev/null
 
-sanity-tree: ## fresh copy of the collection for ansible-test under .build/sanity
-	@hacking/collection-tree.sh copy "$(SANITY_TREE)" >/dev/null
-
-sanity: venv sanity-tree ## ansible-test sanity, offline, on the venv's Python
-	@"$(VPY)" hacking/seed-get-pip.py
-	@pyver=$$("$(VPY)" -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
-	echo "ansible-test sanity --local --requirements --python $$pyver $(SANITY_ARGS)   (in $(SANITY_DIR))"; \
-	cd "$(SANITY_DIR)" && PATH="$(VENV)/bin:$$PATH" ansible-test sanity --local --requirements --python "$$pyver" $(SANITY_ARGS)
+# ansible-test needs a real directory (it resolves symlinks), so sanity runs in a private copy.
+sanity: venv ## ansible-test sanity, offline, on the venv's Python (SANITY_ARGS='--test pep8')
+	@hacking/sanity.sh $(SANITY_ARGS)
 
 units: venv collection-link ## pytest tests/unit
 	@$(TEST_ENV) hacking/pytest-dir.sh tests/unit $(PYTEST_ARGS)
@@ -76,17 +69,15 @@ test: ## everything CI runs: units, sanity, lint, integration, molecule
 	@$(MAKE) integration
 	@$(MAKE) molecule
 
-# Built from a copy of the files git would commit, so stray local files never reach the artifact.
-build: venv ## ansible-galaxy collection build (of the git-visible files) into .build/dist
-	@src=$$(hacking/collection-tree.sh copy "$(BUILD)/src"); \
-	PATH="$(VENV)/bin:$$PATH" ansible-galaxy collection build --force --output-path "$(BUILD)/dist" "$$src"
+build: venv ## ansible-galaxy collection build (of the files git would commit) into .build/dist
+	@PATH="$(VENV)/bin:$$PATH" hacking/build.sh "$(BUILD)/dist"
 
 demo: venv ## build + install the collection, start the simulator, run playbooks/demo.yml
 	@PATH="$(VENV)/bin:$$PATH" hacking/demo.sh $(DEMO_ARGS)
 
-bench: venv collection-link ## the benchmark (not part of make test)
-	@if [ -f hacking/bench.py ]; then $(TEST_ENV) "$(VPY)" hacking/bench.py; \
-	else echo "bench: hacking/bench.py is not written yet"; fi
+bench: venv collection-link ## the benchmark, tests/bench/bench.py (not part of make test; BENCH_ARGS=--quick)
+	@if [ -f tests/bench/bench.py ]; then $(TEST_ENV) "$(VPY)" tests/bench/bench.py $(BENCH_ARGS); \
+	else echo "bench: tests/bench/bench.py is not written yet"; fi
 
 docs: venv collection-link ## render every plugin's documentation with ansible-doc
 	@plugins=$$($(TEST_ENV) ansible-doc -t module -l alohub.callcenter -j | "$(VPY)" -c 'import json, sys; print(*sorted(json.load(sys.stdin)))'); \

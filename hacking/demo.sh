@@ -31,9 +31,8 @@ trap 'exit 143' TERM
 
 echo "demo: building and installing the collection"
 export ANSIBLE_COLLECTIONS_PATH=$work/collections   # only the installed artifact, not the work tree
-src=$("$root/hacking/collection-tree.sh" copy "$work/src")   # the files git would commit
-ansible-galaxy collection build --force --output-path "$work/dist" "$src" >/dev/null
-ansible-galaxy collection install --force -p "$work/collections" "$work"/dist/alohub-callcenter-*.tar.gz >/dev/null
+artifact=$("$root/hacking/build.sh" "$work/dist" 2>/dev/null)
+ansible-galaxy collection install --force -p "$work/collections" "$artifact" >/dev/null
 
 python=$(command -v python3 || command -v python)
 PYTHONPATH="$root/tests/simulator" "$python" -m alohub_sim --host 127.0.0.1 --port 0 \
