@@ -27,6 +27,11 @@ HINTS = {
 }
 
 
+# A 2xx answer that is not the API's: most often api_url points at a web page or a proxy.
+RESPONSE_HINT = ('this is not an answer of the AloHub API; check that api_url points at the API '
+                 '(such as https://xapi.alohub.vn or https://host/api), not at a web page or a proxy')
+
+
 class AlohubError(Exception):
     """Base class. ``details`` become extra keys of the failed task result."""
 
@@ -49,7 +54,7 @@ class ApiError(AlohubError):
     """The API (or the gateway in front of it) answered with an error."""
 
     def __init__(self, method, path, status, error_code=None, server_message=None,
-                 attempts=1, retry_after=None, reason=None):
+                 attempts=1, retry_after=None, reason=None, hint=None):
         self.method = method
         self.path = path
         self.status = status
@@ -68,7 +73,7 @@ class ApiError(AlohubError):
         parts.append(' after %d attempt%s' % (attempts, '' if attempts == 1 else 's'))
         if retry_after is not None:
             parts.append(', last Retry-After %s s' % _fmt_seconds(retry_after))
-        hint = HINTS.get(status)
+        hint = hint or HINTS.get(status)
         if hint:
             parts.append('. Hint: %s' % hint)
         super().__init__(
@@ -83,7 +88,7 @@ class ResponseError(ApiError):
         message = problem
         if body_start:
             message = '%s; body starts with %r' % (problem, body_start)
-        super().__init__(method, path, status, server_message=message)
+        super().__init__(method, path, status, server_message=message, hint=RESPONSE_HINT)
 
 
 class TransportError(AlohubError):
