@@ -270,8 +270,9 @@ def main():
         reconcile.verify_many(client, updated, client.last_list_pages)
         results, summary = reconcile.summarise(entries)
         result = dict(changed=summary['changed'] > 0, results=results, summary=summary)
-        if module._diff:
-            result['diff'] = [r['diff'] for r in results if r['diff']]
+        diffs = [r['diff'] for r in results if r['diff']]
+        if module._diff and diffs:
+            result['diff'] = diffs
         if summary['failed']:
             errors = [r['error'] for r in results if r['error']]
             raise BulkFailure(summary, errors, result)
