@@ -11,8 +11,6 @@ to this repo, the venv's ansible-playbook (next to sys.executable), no ALOHUB_* 
 inherited, and the simulator's request log cleared before each run.
 """
 
-import re
-
 import yaml
 
 from conftest import ACME, ACME_KEY, REPO
@@ -53,9 +51,13 @@ def var_connection(sim):
     return ['-e', 'alohub_api_url=%s' % sim.url, '-e', 'alohub_api_key=%s' % ACME_KEY, '-e', 'alohub_tenant_id=%s' % ACME]
 
 
-def drift_lines(output):
-    """The per-queue lines of drift.yml's report: {queue id: line}."""
-    return dict((int(m.group(1)), m.group(0)) for m in re.finditer(r'"queue (\d+) \([^)]*\): [^"]*"', output))
+def shown(run, task):
+    """What a debug task printed (its msg), as captured from the run."""
+    return run.result(task)['msg']
+
+
+def summary(run):
+    return shown(run, 'alohub.callcenter.inbound_queues : Show what changed, per queue')
 
 
 def test_export_edit_drift_apply_round_trip(sim, ansible):
@@ -75,7 +77,7 @@ def test_export_edit_drift_apply_round_trip(sim, ansible):
     assert [entry['id'] for entry in exported] == sorted(seed)
     assert all(list(entry) == CONFIG_KEYS for entry in exported)
     assert exported == [config_entry(seed[queue_id]) for queue_id in sorted(seed)]
-    assert '42 of 42 queues written to %s' % queues_file in run.stdout
+    assert shown(run, 'Report the export') == '42 of 42 queues written to %s' % queues_file
 
     # Edit two queues, the way a person edits the file: 1001226 (test) gets two settings, one of
     # them as a strategy name; 1001201 (sales) one.
@@ -93,11 +95,12 @@ def test_export_edit_drift_apply_round_trip(sim, ansible):
         '-e', 'queues_file=queues.yml', '-e', 'fail_on_drift=true', '-e', 'drift_report_file=%s' % report_file])
     assert run.rc == 2, run.output
     assert puts(run) == []
-    assert 'DRIFT: 2 of 42 queue entries of queues.yml differ from the tenant' in run.stdout
-    lines = drift_lines(run.stdout)
-    assert sorted(lines) == [1001201, 1001226]
-    assert lines[1001226] == '"queue 1001226 (test): strategy 1 (normal) => 2 (vip), max_wait_sec 120 => 180"'
-    assert lines[1001201] == '"queue 1001201 (sales): announce_position false => true"'
+    assert shown(run, 'Report the drift per queue') == [
+        'DRIFT: 2 of 42 queue entries of queues.yml differ from the tenant (live value => value in the file)',
+        'queue 1001201 (sales): announce_position false => true',
+        'queue 1001226 (test): strategy 1 (normal) => 2 (vip), max_wait_sec 120 => 180',
+    ]
+    assert summary(run)[0] == '42 queue entries: 2 would change, 40 unchanged, 0 failed (check mode: nothing was sent)'
     failed = [t for t in run.tasks if t['status'] == 'failed']
     assert [t['task'] for t in failed] == ['Fail because the tenant drifted from the file']
     assert failed[0]['result']['msg'] == ('2 queue(s) drifted from queues.yml: 1001201 (sales): announce_position; '
@@ -121,7 +124,11 @@ def test_export_edit_drift_apply_round_trip(sim, ansible):
     ]
     assert all(e['tenant_header'] == ACME for e in run.all_requests)
     assert run.recap['changed'] == 1
-    assert '42 queue entries: 2 changed, 40 unchanged, 0 failed' in run.stdout
+    assert summary(run) == [
+        '42 queue entries: 2 changed, 40 unchanged, 0 failed',
+        'changed: queue 1001201 (sales): announce_position false -> true',
+        'changed: queue 1001226 (test): strategy 1 (normal) -> 2 (vip), max_wait_sec 120 -> 180',
+    ]
     expected = dict((queue_id, dict(record)) for queue_id, record in seed.items())
     expected[1001226].update(strategy=2, timeWait='180')
     expected[1001201].update(nguongRanhRoi='1')
@@ -133,14 +140,13 @@ def test_export_edit_drift_apply_round_trip(sim, ansible):
     assert run.rc == 0, run.output
     assert run.recap['changed'] == 0
     assert puts(run) == []
-    assert '42 queue entries: 0 changed, 42 unchanged, 0 failed' in run.stdout
+    assert summary(run) == ['42 queue entries: 0 changed, 42 unchanged, 0 failed']
 
     # drift.yml: clean now, even with fail_on_drift=true.
     run = ansible.run_playbook(PLAYBOOKS / 'drift.yml', env=env_connection(sim), args=['-e', 'fail_on_drift=true'])
     assert run.rc == 0, run.output
     assert puts(run) == []
-    assert 'No drift: the 42 queue entries of queues.yml match the tenant' in run.stdout
-    assert drift_lines(run.stdout) == {}
+    assert shown(run, 'Report the drift per queue') == ['No drift: the 42 queue entries of queues.yml match the tenant']
 
 
 def role_play(path, queues):
@@ -168,8 +174,11 @@ def test_role_reports_a_failing_queue_and_still_applies_the_others(sim, ansible)
     assert sim.queues(ACME)[1001226]['timeWait'] == '240'
     message = ('config[1]: queue 2002000 was not found for this tenant '
                '(queues of other tenants are reported as not found)')
-    assert '3 queue entries: 1 changed, 1 unchanged, 1 failed' in run.stdout
-    assert 'failed: %s' % message in run.stdout
+    assert summary(run) == [
+        '3 queue entries: 1 changed, 1 unchanged, 1 failed',
+        'changed: queue 1001226 (test): max_wait_sec 120 -> 240',
+        'failed: %s' % message,
+    ]
     failed = [t for t in run.tasks if t['status'] == 'failed']
     assert [t['task'] for t in failed] == ['alohub.callcenter.inbound_queues : Fail when some queue entries failed']
     assert failed[0]['result']['msg'] == '1 of 3 queue entries failed (1 changed, 1 unchanged): %s' % message
