@@ -48,8 +48,10 @@ options:
     type: raw
   moh_file_id:
     description:
-      - Hold music (music on hold) file name, for example V(waiting.wav).
-    type: str
+      - Hold music (music on hold) file name, for example V(waiting.wav). A string; quote a name made of digits.
+      - Checked by the module rather than converted by Ansible, so that a list or a boolean given by mistake fails
+        instead of being sent as its text (V(['a.wav']), V(True)).
+    type: raw
   max_wait_sec:
     description:
       - Maximum time a caller waits in the queue, in seconds (0 or more).
@@ -160,7 +162,7 @@ def main():
             id=dict(type='int'),
             name=dict(type='str'),
             strategy=dict(type='raw'),
-            moh_file_id=dict(type='str'),
+            moh_file_id=dict(type='raw'),
             max_wait_sec=dict(type='int'),
             announce_position=dict(type='bool'),
         ),
