@@ -59,8 +59,10 @@ options:
         type: raw
       moh_file_id:
         description:
-          - Hold music file name.
-        type: str
+          - Hold music file name (a string; quote a name made of digits).
+          - Checked by the module rather than converted by Ansible, so that a list or a boolean given by mistake fails
+            naming its entry instead of being sent as its text.
+        type: raw
       max_wait_sec:
         description:
           - Maximum wait in seconds (an integer, 0 or more).
@@ -227,7 +229,7 @@ def main():
         id=dict(type='raw'),
         name=dict(type='str'),
         strategy=dict(type='raw'),
-        moh_file_id=dict(type='str'),
+        moh_file_id=dict(type='raw'),
         max_wait_sec=dict(type='raw'),
         announce_position=dict(type='raw'),
         strategy_name=dict(type='raw'),
