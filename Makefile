@@ -54,7 +54,7 @@ integration: venv collection-link ## pytest tests/integration (real ansible-play
 lint: venv collection-link ## ansible-lint (production profile) on roles/ and playbooks/
 	@paths=$$(for d in roles playbooks extensions; do if [ -d "$$d" ]; then echo "$$d"; fi; done); \
 	if [ -z "$$paths" ]; then echo "lint: no roles/, playbooks/ or extensions/ yet: nothing to lint"; exit 0; fi; \
-	echo "ansible-lint $$paths   (profile and offline mode: .ansible-lint)"; \
+	echo "ansible-lint" $$paths "  (profile and offline mode: .ansible-lint)"; \
 	$(TEST_ENV) ansible-lint $$paths
 
 molecule: venv collection-link ## molecule test for every scenario (roles/*/molecule, extensions/molecule)
