@@ -31,7 +31,7 @@ copy)
     if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
         # -c tracked, -o untracked but not ignored; skip tracked files deleted in the work tree.
         git -C "$root" ls-files -z -c -o --exclude-standard --deduplicate |
-            (cd "$root" && while IFS= read -r -d '' f; do [ -e "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"; done) |
+            (cd "$root" && while IFS= read -r -d '' f; do if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi; done) |
             tar -C "$root" --null -T - -cf - | tar -C "$dest" -xf -
     else
         tar -C "$root" --exclude=./.git --exclude=./.venv --exclude=./.build --exclude=./tests/output \
