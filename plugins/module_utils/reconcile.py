@@ -55,10 +55,17 @@ def find_by_name(records, name):
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise NotFoundError('no inbound queue of this tenant is named %r' % name, name=name)
+        raise NotFoundError('no inbound queue of this tenant is named %s' % _quoted(name), name=name)
     ids = sorted(record['id'] for record in matches)
-    raise NotFoundError('%d inbound queues are named %r (ids %s); use id to pick one'
-                        % (len(matches), name, ', '.join(str(i) for i in ids)), name=name, matching_ids=ids)
+    raise NotFoundError('%d inbound queues are named %s (ids %s); use id to pick one'
+                        % (len(matches), _quoted(name), ', '.join(str(i) for i in ids)), name=name, matching_ids=ids)
+
+
+def _quoted(name, limit=100):
+    """``repr(name)``, cut short: a 10,000-character name made a 10 KB message."""
+    if len(name) <= limit:
+        return repr(name)
+    return '%r... (%d characters)' % (name[:limit], len(name))
 
 
 def apply(client, plan, check_mode):
