@@ -84,16 +84,19 @@ def assert_api_failure(run, name, status, method, path, attempts, hint, error_co
 
 
 def play_once(simulator_process, collections_path, tmp_path_factory, tasks, rules=(), config=None, **play_args):
-    """Reset the simulator, set faults (and config), run ``tasks``; (run, acme before, acme after)."""
+    """Reset the simulator, set faults (and config), run ``tasks``.
+
+    Returns (run, before, after): ``before``/``after`` are acme's stored queues, with globex's under ``GLOBEX``.
+    """
     sim = simulator_process
     sim.reset()
     if config:
         sim.config(**config)
     sim.faults(list(rules))
     ansible = Ansible(sim, collections_path, tmp_path_factory.mktemp('play'))
-    before = sim.queues(ACME)
+    before = dict(sim.queues(ACME), **{GLOBEX: sim.queues(GLOBEX)})
     run = ansible.play(tasks, defaults=ansible.defaults(**play_args.pop('defaults', {})), **play_args)
-    after = sim.queues(ACME)
+    after = dict(sim.queues(ACME), **{GLOBEX: sim.queues(GLOBEX)})
     sim.reset()
     return run, before, after
 
@@ -124,6 +127,18 @@ EXHAUSTED = (
 )
 EXHAUSTED_IDS = dict((name, BASE + 10 + n) for n, (name, dummy, dummy2) in enumerate(EXHAUSTED))
 
+# Tenant isolation: acme's key against globex's queues, and tenant_id against the key.
+ISOLATION_CASES = (
+    ('isolation: read by id', INFO, dict(id=GLOBEX_QUEUE)),
+    ('isolation: read by name', INFO, dict(name='globex-main')),
+    ('isolation: change by id', QUEUE, dict(id=GLOBEX_QUEUE, strategy='locked')),
+    ('isolation: change by name', QUEUE, dict(name='globex-main', strategy='locked')),
+    ('isolation: bulk change', QUEUES, dict(config=[dict(id=GLOBEX_QUEUE, strategy='locked'), dict(id=TEST_QUEUE, strategy=1)])),
+    ('isolation: tenant mismatch', INFO, dict(id=TEST_QUEUE, tenant_id=GLOBEX)),
+    ('isolation: tenant match', INFO, dict(id=TEST_QUEUE, tenant_id=ACME)),
+)
+ISOLATION = [task(name, module, **args) for name, module, args in ISOLATION_CASES]
+
 
 @pytest.fixture(scope='module')
 def failures(simulator_process, collections_path, tmp_path_factory):
@@ -152,6 +167,7 @@ def failures(simulator_process, collections_path, tmp_path_factory):
         task('200 not json', INFO, id=Q[5]),
         task('503 on the list', INFO, api_key='{{ initech_key }}'),
     ]
+    tasks += ISOLATION
     for name, kind, options in EXHAUSTED:
         rules.append(rule(kind, EXHAUSTED_IDS[name], **options))
         tasks.append(task(name, INFO, id=EXHAUSTED_IDS[name], timeout=1, retries=2, max_retry_wait=0))
@@ -301,9 +317,9 @@ def test_connection_faults_beyond_the_retries(failures):
 
 # name -> (fault kind, options, what the warning counts). Each is injected twice; retries: 3.
 RETRYABLE = (
-    ('429 envelope, Retry-After 0', 'rate_limit', dict(retry_after=0), 'HTTP 429 x2'),
+    ('429 envelope, Retry-After 0', 'rate_limit', dict(retry_after=0, retry_after_format='seconds'), 'HTTP 429 x2'),
     ('429 envelope, no Retry-After', 'rate_limit', {}, 'HTTP 429 x2'),
-    ('429 kong, Retry-After 0', 'rate_limit_kong', dict(retry_after=0), 'HTTP 429 x2'),
+    ('429 kong, Retry-After 0', 'rate_limit_kong', dict(retry_after=0, retry_after_format='seconds'), 'HTTP 429 x2'),
     ('429 kong, no Retry-After', 'rate_limit_kong', {}, 'HTTP 429 x2'),
     ('502 json', 'gateway', dict(status=502), 'HTTP 502 x2'),
     ('502 text', 'gateway', dict(status=502, format='text'), 'HTTP 502 x2'),
@@ -317,11 +333,14 @@ RETRYABLE = (
 )
 BACKOFF_CASE = '429 envelope, no Retry-After'
 OVERSIZE = BASE + 20
+RA_IDS = [BASE + 30 + n for n in range(5)]
 
 
 @pytest.fixture(scope='module')
 def recoveries(simulator_process, collections_path, tmp_path_factory):
-    """One run where every retryable fault hits twice and the third attempt succeeds.
+    """One run where every retryable fault hits twice and the third attempt succeeds;
+    and the Retry-After cases against max_retry_wait: 1. The simulator sends
+    Retry-After as an HTTP date unless a rule says seconds.
 
     max_retry_wait: 0 caps the back-off at nothing, so these cases do not
     sleep, except one that shows the real jittered back-off (max_retry_wait: 1).
@@ -330,18 +349,32 @@ def recoveries(simulator_process, collections_path, tmp_path_factory):
     for n, (name, kind, options, dummy) in enumerate(RETRYABLE):
         rules.append(rule(kind, BASE + n, times=2, **options))
         tasks.append(task(name, INFO, id=BASE + n, timeout=1, max_retry_wait=1 if name == BACKOFF_CASE else 0))
-    rules += [rule('lost_reply', TEST_QUEUE, method='PUT', times=2), rule('oversize', OVERSIZE, times=1)]
+    rules += [
+        rule('lost_reply', TEST_QUEUE, method='PUT', times=2),
+        rule('oversize', OVERSIZE, times=1),
+        rule('rate_limit', RA_IDS[0], retry_after=5, retry_after_format='seconds'),
+        rule('rate_limit_kong', RA_IDS[1], retry_after=5, retry_after_format='seconds'),
+        rule('rate_limit', RA_IDS[2], retry_after=30),               # an HTTP date, 30 s ahead
+        rule('rate_limit', RA_IDS[3], retry_after=1, retry_after_format='seconds', times=1),
+        rule('rate_limit', RA_IDS[4], retry_after=1, times=2),       # an HTTP date, at most 1 s ahead
+    ]
     tasks += [
         task('lost reply on PUT', QUEUE, id=TEST_QUEUE, strategy='vip', max_retry_wait=0),
         task('lost reply rerun', QUEUE, id=TEST_QUEUE, strategy='vip', max_retry_wait=0),
         task('oversize', INFO, id=OVERSIZE),
+        task('seconds above', INFO, id=RA_IDS[0], max_retry_wait=1),
+        task('kong seconds above', INFO, id=RA_IDS[1], max_retry_wait=1),
+        task('date above', INFO, id=RA_IDS[2], max_retry_wait=1),
+        task('seconds equal', INFO, id=RA_IDS[3], max_retry_wait=1),
+        task('date within', INFO, id=RA_IDS[4], max_retry_wait=1),
     ]
-    return play_once(simulator_process, collections_path, tmp_path_factory, tasks, rules, defaults=dict(retries=3))
+    return play_once(simulator_process, collections_path, tmp_path_factory, tasks, rules,
+                     config=dict(retry_after_format='date'), defaults=dict(retries=3))
 
 
 def test_retryable_faults_twice_then_success(recoveries):
     run = recoveries[0]
-    assert run.rc == 0, run.output
+    assert run.rc == 0 and run.recap.get('ignored') == 3, run.output   # the three Retry-After failures
     for n, (name, kind, options, warning) in enumerate(RETRYABLE):
         result = run.result(name)
         assert run.task(name)['status'] == 'ok', (name, result)
@@ -392,29 +425,14 @@ def test_oversize_answer_is_read_once(recoveries):
 
 
 # ---------------------------------------------------------------------------
-# Retry-After against max_retry_wait
+# Retry-After against max_retry_wait (cases of the recoveries run)
 # ---------------------------------------------------------------------------
 
-def test_retry_after_against_max_retry_wait(ansible, sim):
+def test_retry_after_against_max_retry_wait(recoveries):
     """A Retry-After above max_retry_wait fails at once; equal is honoured; HTTP dates count too."""
-    sim.config(retry_after_format='date')
-    sim.faults([
-        rule('rate_limit', BASE + 1, retry_after=5, retry_after_format='seconds'),
-        rule('rate_limit_kong', BASE + 2, retry_after=5, retry_after_format='seconds'),
-        rule('rate_limit', BASE + 3, retry_after=30),               # an HTTP date, 30 s ahead
-        rule('rate_limit', BASE + 4, retry_after=1, retry_after_format='seconds', times=1),
-        rule('rate_limit', BASE + 5, retry_after=1, times=2),       # an HTTP date, at most 1 s ahead
-    ])
-    run = ansible.play([
-        task('seconds above', INFO, id=BASE + 1),
-        task('kong seconds above', INFO, id=BASE + 2),
-        task('date above', INFO, id=BASE + 3),
-        task('seconds equal', INFO, id=BASE + 4),
-        task('date within', INFO, id=BASE + 5),
-    ], defaults=ansible.defaults(max_retry_wait=1, retries=3))
-
-    for name, queue_id, code in (('seconds above', BASE + 1, 'RATE_LIMIT_EXCEEDED'), ('kong seconds above', BASE + 2, None),
-                                 ('date above', BASE + 3, 'RATE_LIMIT_EXCEEDED')):
+    run = recoveries[0]
+    for name, queue_id, code in (('seconds above', RA_IDS[0], 'RATE_LIMIT_EXCEEDED'), ('kong seconds above', RA_IDS[1], None),
+                                 ('date above', RA_IDS[2], 'RATE_LIMIT_EXCEEDED')):
         if name == 'date above':
             assert run.task(name)['status'] == 'failed' and run.result(name)['attempts'] == 1
             msg = run.result(name)['msg']
@@ -428,13 +446,13 @@ def test_retry_after_against_max_retry_wait(ansible, sim):
     assert re.search(r'last Retry-After (2[7-9]|30)(\.\d)? s', date_above['msg']), date_above['msg']
 
     ok = run.result('seconds equal')
-    assert run.task('seconds equal')['status'] == 'ok' and ok['queues'][0]['id'] == BASE + 4
+    assert run.task('seconds equal')['status'] == 'ok' and ok['queues'][0]['id'] == RA_IDS[3]
     stamps = [e['ts'] for e in run.requests('seconds equal')]
     assert len(stamps) == 2 and stamps[1] - stamps[0] >= 0.95, stamps
     assert len(retry_warnings(ok, 1)) == 1 and 'HTTP 429 x1' in retry_warnings(ok, 1)[0], ok
 
     dated = run.result('date within')
-    assert run.task('date within')['status'] == 'ok' and dated['queues'][0]['id'] == BASE + 5
+    assert run.task('date within')['status'] == 'ok' and dated['queues'][0]['id'] == RA_IDS[4]
     assert [e['status'] for e in run.requests('date within')] == [429, 429, 200]
     assert len(retry_warnings(dated, 2)) == 1 and 'HTTP 429 x2' in retry_warnings(dated, 2)[0], dated
 
@@ -443,50 +461,38 @@ def test_retry_after_against_max_retry_wait(ansible, sim):
 # Tenant isolation
 # ---------------------------------------------------------------------------
 
-def test_tenants_are_isolated(ansible, sim):
+def test_tenants_are_isolated(failures):
     """acme's key can neither read nor change globex's queues; a tenant_id that is not the key's is refused."""
-    globex_before = sim.queues(GLOBEX)
-    acme_before = sim.queues(ACME)
-    run = ansible.play([
-        task('read by id', INFO, id=GLOBEX_QUEUE),
-        task('read by name', INFO, name='globex-main'),
-        task('change by id', QUEUE, id=GLOBEX_QUEUE, strategy='locked'),
-        task('change by name', QUEUE, name='globex-main', strategy='locked'),
-        task('bulk change', QUEUES, config=[dict(id=GLOBEX_QUEUE, strategy='locked'), dict(id=TEST_QUEUE, strategy=1)]),
-        task('tenant mismatch', INFO, id=TEST_QUEUE, tenant_id=GLOBEX),
-        task('tenant mismatch change', QUEUE, id=GLOBEX_QUEUE, strategy='locked', tenant_id=GLOBEX),
-        task('tenant match', INFO, id=TEST_QUEUE, tenant_id=ACME),
-    ])
-    assert sim.queues(GLOBEX) == globex_before
-    assert sim.queues(ACME) == acme_before
-    assert run.requests(method='PUT') == []
-    assert all(e['tenant'] in (ACME, None) for e in run.all_requests)
+    run, before, after = failures
+    assert after[GLOBEX] == before[GLOBEX]
+    for name, dummy, dummy2 in ISOLATION_CASES:
+        assert run.requests(name, 'PUT') == [], name
+        assert all(e['tenant'] in (ACME, None) for e in run.requests(name)), name
 
-    by_id = run.result('read by id')
-    assert run.task('read by id')['status'] == 'ok' and by_id['queues'] == []
-    assert [(e['status'], e['tenant']) for e in run.requests('read by id')] == [(404, ACME)]
-    by_name = run.result('read by name')
+    by_id = run.result('isolation: read by id')
+    assert run.task('isolation: read by id')['status'] == 'ok' and by_id['queues'] == []
+    assert [(e['status'], e['tenant']) for e in run.requests('isolation: read by id')] == [(404, ACME)]
+    by_name = run.result('isolation: read by name')
     assert by_name['queues'] == [] and by_name['total'] == 42
 
-    change = run.task('change by id')
+    change = run.task('isolation: change by id')
     assert change['status'] == 'failed' and change['result']['status'] == 404
     assert 'inbound queue %d was not found for this tenant' % GLOBEX_QUEUE in change['result']['msg']
-    change = run.task('change by name')
+    change = run.task('isolation: change by name')
     assert change['status'] == 'failed'
     assert "no inbound queue of this tenant is named 'globex-main'" in change['result']['msg']
 
-    bulk = run.task('bulk change')
+    bulk = run.task('isolation: bulk change')
     assert bulk['status'] == 'failed'
     results = bulk['result']['results']
     assert results[0]['id'] == GLOBEX_QUEUE and 'not found' in results[0]['error'] and results[0]['changed'] is False
     assert results[1]['error'] is None and results[1]['changed'] is False
     assert bulk['result']['summary'] == dict(total=2, changed=0, unchanged=1, failed=1)
 
-    for name, queue_id in (('tenant mismatch', TEST_QUEUE), ('tenant mismatch change', GLOBEX_QUEUE)):
-        msg = assert_api_failure(run, name, 401, 'GET', item_path(queue_id), 1, 'tenant_id, when set, is the tenant of that key',
-                                 'UNAUTHORIZED', 'API key does not belong to tenant')
-        assert [(e['status'], e['tenant_header'], e['tenant']) for e in run.requests(name)] == [(401, GLOBEX, None)], msg
-    match = run.result('tenant match')
+    msg = assert_api_failure(run, 'isolation: tenant mismatch', 401, 'GET', item_path(TEST_QUEUE), 1,
+                             'tenant_id, when set, is the tenant of that key', 'UNAUTHORIZED', 'API key does not belong to tenant')
+    assert [(e['status'], e['tenant_header'], e['tenant']) for e in run.requests('isolation: tenant mismatch')] == [
+        (401, GLOBEX, None)], msg
+    match = run.result('isolation: tenant match')
     assert [q['id'] for q in match['queues']] == [TEST_QUEUE]
-    assert [(e['tenant_header'], e['tenant']) for e in run.requests('tenant match')] == [(ACME, ACME)]
-
+    assert [(e['tenant_header'], e['tenant']) for e in run.requests('isolation: tenant match')] == [(ACME, ACME)]
