@@ -36,6 +36,7 @@ def run(module, action, pool_size=1):
         module.fail_json(msg=missing_required_lib('requests'), exception=transport.REQUESTS_IMPORT_ERROR)
     the_transport = None
     client = None
+    failure = None
     try:
         settings = connection_settings(module.params)
         warning = insecure_transport_warning(settings)
@@ -47,9 +48,11 @@ def run(module, action, pool_size=1):
         client = QueueClient(the_transport)
         result = action(client)
     except AlohubError as exc:
-        _warn_about(module, the_transport, client)
-        module.fail_json(**exc.fail_kwargs())
+        failure = exc
     _warn_about(module, the_transport, client)
+    if failure is not None:
+        # Outside the except block: an expected API failure is a message, not a traceback.
+        module.fail_json(**failure.fail_kwargs())
     module.exit_json(**result)
 
 

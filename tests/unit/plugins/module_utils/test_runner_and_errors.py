@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import runner, transport
@@ -38,6 +40,8 @@ class FakeModule:
 
     def fail_json(self, **kwargs):
         self.failed = kwargs
+        # Called while an exception is being handled, Ansible would attach its traceback.
+        self.failed_during_exception = sys.exc_info()[0] is not None
         raise Exited()
 
     def exit_json(self, **kwargs):
@@ -127,3 +131,12 @@ def test_transport_error_and_validation_error():
     assert error.msg == 'GET /x failed: connection refused after 2 attempts. Hint: check api_url'
     assert error.fail_kwargs()['attempts'] == 2
     assert ValidationError('bad', option='timeout').fail_kwargs() == {'msg': 'bad', 'option': 'timeout'}
+
+
+def test_api_failures_are_reported_outside_the_exception_handler():
+    def action(client):
+        raise ApiError('GET', '/v1/queues/inbound', 500, 'FAIL', 'System error')
+
+    module = run(FakeModule(), action)
+    assert module.failed['msg'].startswith('GET /v1/queues/inbound failed: HTTP 500 FAIL')
+    assert module.failed_during_exception is False
