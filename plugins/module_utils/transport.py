@@ -224,7 +224,7 @@ class Transport:
                 if error is not None:
                     raise ApiError(method, path, status, error.error_code, error.server_message,
                                    attempts=attempt, retry_after=last_retry_after)
-                raise TransportError(method, path, problem, attempts=attempt, hint=_transport_hint(problem))
+                raise TransportError(method, path, problem, attempts=attempt, hint=_transport_hint(method, problem))
             delay = retry_after if retry_after is not None else backoff_delay(attempt - 1, self.max_retry_wait, self.rng)
             self._note_retry(status, problem, delay)
             self.sleep(delay)
@@ -395,7 +395,10 @@ def _describe_connection_error(exc, timeout, secret):
     return 'connection error: %s' % _exc_text(exc, secret)
 
 
-def _transport_hint(problem):
+def _transport_hint(method, problem):
+    if method == 'PUT':
+        return ('the update may have reached the server before the answer was lost; '
+                'rerun the task: it compares first and sends only what still differs')
     if problem.startswith('no answer within timeout'):
         return 'the server is slow or unreachable; raise timeout or retries'
     if problem == 'host name not found':

@@ -412,6 +412,14 @@ def test_timeouts_exhaust_with_a_timeout_hint(make_transport):
     assert 'raise timeout or retries' in info.value.msg
 
 
+def test_a_put_whose_answers_were_lost_says_it_may_have_been_applied(make_transport):
+    t = make_transport([requests.exceptions.ConnectionError('RemoteDisconnected')] * 2, retries=1)
+    with pytest.raises(TransportError) as info:
+        t.request('PUT', QUEUES + '/1001226', body={'strategy': 2})
+    assert 'connection closed without an answer after 2 attempts' in info.value.msg
+    assert 'the update may have reached the server' in info.value.msg and 'rerun the task' in info.value.msg
+
+
 def test_body_cut_short_is_retried(make_transport, reply):
     cut = reply(200, b'{"success": "1", "da', chunks_error=requests.exceptions.ChunkedEncodingError('IncompleteRead'))
     t = make_transport([cut, reply(200, {'ok': 2})])
