@@ -19,6 +19,8 @@ are equal and ``"1"``, ``1`` and ``True`` all mean "announce position on".
 
 from __future__ import annotations
 
+import math
+
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import ValidationError
 
 
@@ -60,7 +62,7 @@ class _Seconds:
             number = float(str(value).strip())
         except ValueError:
             return value  # unreadable: kept as is, so it differs from any request
-        if number != number or number in (float('inf'), float('-inf')) or not number.is_integer():
+        if not math.isfinite(number) or not number.is_integer():
             return value
         return int(number)  # "120", 120 and "120.0" are the same wait
 

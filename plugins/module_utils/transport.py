@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import random
 import re
 import threading
@@ -59,7 +60,7 @@ def parse_retry_after(value, now=None):
     except ValueError:
         seconds = None
     if seconds is not None:
-        return max(0.0, seconds) if seconds == seconds and seconds != float('inf') else None
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -17,7 +17,7 @@ description:
   - After an update it reads the queue again and fails if the server did not apply it.
   - Queues cannot be created or deleted through the AloHub API; this module only updates existing queues.
 author:
-  - AloHub collection maintainers
+  - AloHub collection maintainers (@alohub)
 extends_documentation_fragment:
   - alohub.callcenter.connection
 attributes:

@@ -16,7 +16,7 @@ description:
   - With O(id), returns that one queue; with O(name), only the queues with exactly that name.
   - Never changes anything; an unknown O(id) or O(name) returns an empty list rather than failing.
 author:
-  - AloHub collection maintainers
+  - AloHub collection maintainers (@alohub)
 extends_documentation_fragment:
   - alohub.callcenter.connection
 attributes:

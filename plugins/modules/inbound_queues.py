@@ -19,7 +19,7 @@ description:
     with one result per entry and a summary.
   - With O(state=gathered), returns the current settings of every queue as O(config) entries, ready to be saved and applied later.
 author:
-  - AloHub collection maintainers
+  - AloHub collection maintainers (@alohub)
 extends_documentation_fragment:
   - alohub.callcenter.connection
 attributes:

@@ -173,4 +173,3 @@ def three_ways(module, args, name='queue'):
         dict(task, name='%s real' % name, diff=True),
         dict(task, name='%s rerun' % name, diff=True),
     ]
-

@@ -26,6 +26,11 @@ STRATEGY_NAMES = {1: 'normal', 2: 'vip', 3: 'blacklist', 4: 'divert', 99: 'locke
 FLAGS = {None: None, '0': False, '1': True, 0: False, 1: True}   # every nguongRanhRoi shape on the wire
 
 
+
+def kind(value):
+    """The exact type: True must not pass for an int."""
+    return value.__class__
+
 def info(title, check_mode=False, **args):
     entry = dict(name=title, ignore_errors=True, **{INFO: args})
     if check_mode:
@@ -169,13 +174,10 @@ def test_normalised_record_shape(reads):
     for queue in queues:
         assert sorted(queue) == sorted(KEYS), queue
         assert queue == expected_record(raw[queue['id']]), (queue, raw[queue['id']])
-        assert type(queue['id']) is int and type(queue['name']) is str
-        assert queue['strategy'] is None or type(queue['strategy']) is int
-        assert queue['strategy_name'] is None or type(queue['strategy_name']) is str
-        assert queue['moh_file_id'] is None or type(queue['moh_file_id']) is str
-        assert queue['max_wait_sec'] is None or type(queue['max_wait_sec']) is int
-        assert queue['announce_position'] is None or type(queue['announce_position']) is bool
-        assert queue['number'] is None or type(queue['number']) is str
+        assert kind(queue['id']) is int and kind(queue['name']) is str
+        for key, wanted in (('strategy', int), ('strategy_name', str), ('moh_file_id', str), ('max_wait_sec', int),
+                            ('announce_position', bool), ('number', str)):
+            assert queue[key] is None or kind(queue[key]) is wanted, (key, queue)
     # The same record whether it comes from the list or by id.
     all_null = run.result('by id, all null')['queues']
     assert all_null == [q for q in queues if q['id'] == ALL_NULL]

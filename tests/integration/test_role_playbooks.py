@@ -109,8 +109,8 @@ def test_export_edit_drift_apply_round_trip(sim, ansible):
     assert report['entries'] == 42 and report['drifted'] == 2
     assert report['drift'] == [  # in the file's order
         {'id': 1001201, 'name': 'sales', 'fields': {'announce_position': {'current': False, 'wanted': True}}},
-        {'id': 1001226, 'name': 'test', 'fields': {'strategy': {'current': 1, 'wanted': 2},
-                                                  'max_wait_sec': {'current': 120, 'wanted': 180}}},
+        {'id': 1001226, 'name': 'test',
+         'fields': {'strategy': {'current': 1, 'wanted': 2}, 'max_wait_sec': {'current': 120, 'wanted': 180}}},
     ]
     assert sim.queues(ACME) == seed
 

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from . import __version__
-from .faults import GATEWAY_MESSAGES, LIST_ONLY, SHORT_CIRCUIT, FaultEngine
+from .faults import GATEWAY_MESSAGES, SHORT_CIRCUIT, FaultEngine
 from .ratelimit import RateLimiter
 from .state import QUEUE_SCOPE, SpecError, State, validate_update
 

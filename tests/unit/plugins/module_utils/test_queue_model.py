@@ -243,7 +243,7 @@ def test_predict_applies_changes_and_renames_the_strategy():
 def test_to_wire_uses_the_api_forms():
     body = to_wire({'strategy': 2, 'max_wait_sec': 180, 'announce_position': True, 'moh_file_id': 'a.wav'})
     assert body == {'strategy': 2, 'max_wait_sec': '180', 'announce_position': '1', 'moh_file_id': 'a.wav'}
-    assert type(body['strategy']) is int
+    assert isinstance(body['strategy'], int) and not isinstance(body['strategy'], bool)
     assert to_wire({'announce_position': False, 'max_wait_sec': 0}) == {'announce_position': '0', 'max_wait_sec': '0'}
 
 

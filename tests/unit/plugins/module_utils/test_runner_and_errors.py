@@ -71,7 +71,7 @@ def test_run_exits_with_the_action_result():
 
 def test_run_fails_on_bad_settings_before_the_action():
     called = []
-    module = run(FakeModule(api_url='ftp://x'), lambda client: called.append(client))
+    module = run(FakeModule(api_url='ftp://x'), called.append)
     assert called == []
     assert module.failed['option'] == 'api_url' and 'api_url must be' in module.failed['msg']
 
