@@ -128,6 +128,7 @@ def test_inbound_queue_under_random_faults(ansible, sim):
 
     faults = chaos_mix.fired(described)
     hit = [e for e in run.all_requests if e['fault']]
+    print('inbound_queue chaos: %d requests, %d faulted: %s' % (len(run.all_requests), len(hit), faults))
     # Enough faults that the run means something (the seeds decide the exact mix).
     assert sum(faults.values()) >= 8 and len(hit) == sum(faults.values()), faults
     assert len([k for k, v in faults.items() if v]) >= 5, faults
@@ -167,7 +168,12 @@ def test_inbound_queues_under_random_faults(ansible, sim):
     """Two tenants at once, 45 entries, paged reads (10 per page), parallel PUTs, all under faults."""
     before = snapshot(sim)
     sim.config(page_size_cap=10)  # several pages per read: pagination under faults too
-    rules = []
+    # Besides the random mix, two faults at fixed places, so that every run has them:
+    # replies lost after acme's 4th and 5th PUT were applied, and globex's 3rd PUT
+    # answered only after the client gave up (the server applies it late).
+    rules = [dict(kind='lost_reply', method='PUT', tenant=ACME, skip=3, times=2, comment='reply lost after the PUT was applied'),
+             dict(kind='delay', method='PUT', tenant=GLOBEX, skip=2, times=1, delay_ms=chaos_mix.DELAY_MS,
+                  comment='answer slower than timeout')]
     for number, tenant in enumerate(BULK):
         rules += chaos_mix.rules(share=0.3, seed=23 + number, tenant=tenant)
     sim.faults(rules)
@@ -216,6 +222,7 @@ def test_inbound_queues_under_random_faults(ansible, sim):
     assert snapshot(sim) == expected
 
     faults = chaos_mix.fired(described)
+    print('inbound_queues chaos: %d requests, %d faulted: %s' % (len(run.all_requests), sum(faults.values()), faults))
     assert sum(faults.values()) >= 15, faults
     assert len([k for k, v in faults.items() if v]) >= 8, faults
 
