@@ -23,6 +23,7 @@ import traceback
 
 try:
     import requests
+    from urllib3.exceptions import LocationValueError
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:
@@ -249,7 +250,9 @@ class Transport:
                 raise TransportError(method, path, 'TLS error: %s' % _tls_reason(exc, self._secret),
                                      hint='set ca_path to the CA bundle that signed the server certificate, '
                                           'or validate_certs: false for a test server only')
-            except requests.exceptions.InvalidURL as exc:
+            except (requests.exceptions.InvalidURL, LocationValueError) as exc:
+                # urllib3 raises LocationValueError itself, past requests, for a host it cannot
+                # encode (a label over 63 characters); it is a ValueError, not a requests error.
                 raise TransportError(method, path, 'invalid URL: %s' % _exc_text(exc, self._secret), hint='check api_url')
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                     requests.exceptions.ChunkedEncodingError) as exc:
