@@ -86,6 +86,7 @@ VALIDATION = [
     (QUEUE, dict(GOOD, api_url='http://127.0.0.1/ api'), PLAIN_URL),
     (QUEUE, dict(GOOD, api_url='http://127.0.0.1/api\r\nX-Evil: 1'), PLAIN_URL),
     (QUEUE, dict(GOOD, api_url='ftp://' + LONG), NOT_URL),  # and the message quotes only 200 characters of it
+    (QUEUE, dict(GOOD, api_url='http://%s.test' % ('a' * 70), retries=0), 'invalid URL: Failed to parse'),  # label > 63
     (QUEUE, dict(GOOD, auth_header='Authorization'), 'value of auth_header must be one of'),
     (QUEUE, dict(GOOD, validate_certs='maybe'), CONVERT_BOOL),
     (QUEUE, dict(GOOD, api_url='https://127.0.0.1:9', ca_path='/nonexistent/ca.pem'), 'ca_path /nonexistent/ca.pem does not exist'),

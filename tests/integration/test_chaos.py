@@ -291,6 +291,7 @@ def test_budget_runs_out_with_a_clear_failure(ansible, sim):
     # the queue has the value, and a rerun converges without a PUT.
     result = failed('reply lost on PUT')
     assert 'PUT /v1/queues/inbound/1001208 failed: connection closed without an answer after 3 attempts' in result['msg']
+    assert 'the update may have reached the server' in result['msg']
     assert run.result('rerun after lost reply')['changed'] is False
     assert len([e for e in run.all_requests if e['path'].endswith('/1001208') and e['method'] == 'PUT']) == 3
 
