@@ -257,6 +257,14 @@ class Transport:
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                     requests.exceptions.ChunkedEncodingError) as exc:
                 return None, _describe_connection_error(exc, self.timeout, self._secret), None, None
+            except requests.exceptions.ContentDecodingError as exc:
+                # Content-Encoding: gzip (say) over a body that is not: a broken proxy, not worth a retry.
+                raise ResponseError(method, path, reply.status_code,
+                                    'the answer could not be decoded: %s' % _exc_text(exc, self._secret))
+            except requests.exceptions.RequestException as exc:
+                # Anything else requests may raise (a malformed header value, a proxy it cannot use...).
+                raise TransportError(method, path, 'request failed: %s' % _exc_text(exc, self._secret),
+                                     hint='check api_url and the proxy settings of the Ansible controller')
         finally:
             self.rate_limit.release(headers, self.clock())
 
