@@ -18,10 +18,14 @@ in test_inbound_queue_info.py) are not repeated here.
 """
 
 import json
+import socket
 import sys
+import threading
 import time
 import unicodedata
 from pathlib import Path
+
+import pytest
 
 from conftest import ACME, ACME_KEY
 
@@ -195,7 +199,7 @@ def works(**checks):
     return ('ok', checks)
 
 
-def server_cases(acme, tenants):
+def server_cases(acme, tenants, gzip_url='http://127.0.0.1:9'):
     """(name, module, args, fault rules, expectation) for part 2."""
     key = lambda tenant: dict(api_key=LIST_TENANTS[tenant])
     first = dict((tenant, records[0]['callinId']) for tenant, records in tenants.items())
@@ -225,6 +229,8 @@ def server_cases(acme, tenants):
         ('get answers in an envelope', QUEUE, dict(id=1001211, strategy=4),
          [rule('body', 1001211, method='GET', times=1, body=json.dumps(dict(success='1', data=acme[1001211])))],
          works(changed=True)),
+        ('answer in broken gzip', INFO, dict(id=1001226, api_url=gzip_url), [],
+         fails('HTTP 200 (the answer could not be decoded', 'content-encoding: gzip')),
         ('slow server', INFO, dict(id=1001216, timeout=1, retries=0), [rule('delay', 1001216, delay_ms=6000)],
          fails('no answer within timeout (1 s) after 1 attempt')),
         # -- answers to PUT
@@ -287,7 +293,43 @@ def server_cases(acme, tenants):
     ]
 
 
-def test_hostile_answers_odd_names_and_unicode(ansible, sim):
+@pytest.fixture
+def broken_gzip():
+    """A server (not the simulator) whose answers claim Content-Encoding: gzip over plain bytes."""
+    listener = socket.create_server(('127.0.0.1', 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve():
+        body = b'{"callinId": 1001226}'
+        while not stop.is_set():
+            try:
+                conn, dummy = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(5)
+                try:
+                    data = b''
+                    while b'\r\n\r\n' not in data:
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                    conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n'
+                                 b'Content-Length: %d\r\nConnection: close\r\n\r\n%s' % (len(body), body))
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield 'http://127.0.0.1:%d' % listener.getsockname()[1]
+    stop.set()
+    thread.join(2)
+    listener.close()
+
+
+def test_hostile_answers_odd_names_and_unicode(ansible, sim, broken_gzip):
     acme = sim.queues(ACME)
     spec = {ACME: dict(keys={ACME_KEY: ['queue']}, queues=list(acme.values()))}
     for number, (tenant, key) in enumerate(sorted(LIST_TENANTS.items()), start=1):
@@ -295,7 +337,7 @@ def test_hostile_answers_odd_names_and_unicode(ansible, sim):
     sim.reset(tenants=spec)
     sim.config(page_size_cap=10)
     tenants = dict((tenant, list(sim.queues(tenant).values())) for tenant in LIST_TENANTS)
-    cases = server_cases(acme, tenants)
+    cases = server_cases(acme, tenants, broken_gzip)
     first_ids = dict((tenant, [r['callinId'] for r in records]) for tenant, records in tenants.items())
     rules = [r for case in cases for r in case[3]]
     sim.faults(rules)
