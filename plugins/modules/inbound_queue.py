@@ -20,17 +20,8 @@ author:
   - AloHub collection maintainers (@alohub)
 extends_documentation_fragment:
   - alohub.callcenter.connection
-attributes:
-  check_mode:
-    support: full
-    description: Reports what would change and the predicted record; sends no update.
-  diff_mode:
-    support: full
-    description: Shows the queue before and after as normalised records.
-  action_group:
-    support: full
-    membership: [alohub.callcenter.alohub]
-    description: Use C(group/alohub.callcenter.alohub) in C(module_defaults) to set the connection options once.
+  - alohub.callcenter.attributes
+  - alohub.callcenter.attributes.changes
 options:
   id:
     description:

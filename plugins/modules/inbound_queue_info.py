@@ -19,17 +19,8 @@ author:
   - AloHub collection maintainers (@alohub)
 extends_documentation_fragment:
   - alohub.callcenter.connection
-attributes:
-  check_mode:
-    support: full
-    description: Reads as in a normal run.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
-  action_group:
-    support: full
-    membership: [alohub.callcenter.alohub]
-    description: Use C(group/alohub.callcenter.alohub) in C(module_defaults) to set the connection options once.
+  - alohub.callcenter.attributes
+  - alohub.callcenter.attributes.reads
 options:
   id:
     description:

@@ -22,17 +22,8 @@ author:
   - AloHub collection maintainers (@alohub)
 extends_documentation_fragment:
   - alohub.callcenter.connection
-attributes:
-  check_mode:
-    support: full
-    description: Reports what would change, per queue; sends no update.
-  diff_mode:
-    support: full
-    description: One before/after block per changed queue, headed with the queue's id and name.
-  action_group:
-    support: full
-    membership: [alohub.callcenter.alohub]
-    description: Use C(group/alohub.callcenter.alohub) in C(module_defaults) to set the connection options once.
+  - alohub.callcenter.attributes
+  - alohub.callcenter.attributes.changes
 options:
   config:
     description:

@@ -173,3 +173,25 @@ def three_ways(module, args, name='queue'):
         dict(task, name='%s real' % name, diff=True),
         dict(task, name='%s rerun' % name, diff=True),
     ]
+
+
+# An oracle for what the modules return, written here independently of the
+# collection's own queue model, from the raw records the simulator stores.
+STRATEGY_NAMES = {1: 'normal', 2: 'vip', 3: 'blacklist', 4: 'divert', 99: 'locked'}
+FLAGS = {None: None, '0': False, '1': True, 0: False, 1: True}   # every nguongRanhRoi shape on the wire
+
+
+def expected_record(raw):
+    """The normalised record (what inbound_queue_info returns) of a raw stored record."""
+    time_wait = raw['timeWait']
+    return dict(
+        id=raw['callinId'], name=raw['callinName'], strategy=raw['strategy'],
+        strategy_name=STRATEGY_NAMES.get(raw['strategy']), moh_file_id=raw['musicinQueue'],
+        max_wait_sec=None if time_wait is None else int(time_wait),
+        announce_position=FLAGS[raw['nguongRanhRoi']], agent_selector=raw['agentSelector'], number=raw['callinNumber'])
+
+
+def expected_config(raw):
+    """The config entry (what inbound_queues gathers and export.yml writes) of a raw stored record."""
+    record = expected_record(raw)
+    return dict((key, record[key]) for key in ('id', 'name', 'strategy', 'moh_file_id', 'max_wait_sec', 'announce_position'))

@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import ACME, ACME_KEY, GLOBEX, GLOBEX_KEY, Ansible
+from conftest import ACME, ACME_KEY, GLOBEX, GLOBEX_KEY, Ansible, expected_record
 
 INFO = 'alohub.callcenter.inbound_queue_info'
 LIST_PATH = '/v1/queues/inbound'
@@ -22,8 +22,6 @@ ACME_IDS = list(range(1001200, 1001242))
 GLOBEX_TOTAL = 25
 KEYS = ['id', 'name', 'strategy', 'strategy_name', 'moh_file_id', 'max_wait_sec', 'announce_position',
         'agent_selector', 'number']
-STRATEGY_NAMES = {1: 'normal', 2: 'vip', 3: 'blacklist', 4: 'divert', 99: 'locked'}
-FLAGS = {None: None, '0': False, '1': True, 0: False, 1: True}   # every nguongRanhRoi shape on the wire
 
 
 
@@ -150,16 +148,6 @@ def test_lookups_by_id_and_name(reads):
     for name in ('by name, none', 'by name, other case'):   # exact names only
         assert run.task(name)['status'] == 'ok'
         assert run.result(name)['queues'] == [] and run.result(name)['total'] == 42, name
-
-
-def expected_record(raw):
-    """The normalised record, worked out here independently of the collection's code."""
-    time_wait = raw['timeWait']
-    return dict(
-        id=raw['callinId'], name=raw['callinName'], strategy=raw['strategy'],
-        strategy_name=STRATEGY_NAMES.get(raw['strategy']), moh_file_id=raw['musicinQueue'],
-        max_wait_sec=None if time_wait is None else int(time_wait),
-        announce_position=FLAGS[raw['nguongRanhRoi']], agent_selector=raw['agentSelector'], number=raw['callinNumber'])
 
 
 def test_normalised_record_shape(reads):

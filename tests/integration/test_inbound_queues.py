@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import ACME, GLOBEX, GLOBEX_KEY, Ansible, three_ways
+from conftest import ACME, GLOBEX, GLOBEX_KEY, Ansible, expected_config, three_ways
 
 MODULE = 'alohub.callcenter.inbound_queues'
 LIST = '/v1/queues/inbound'
@@ -27,19 +27,6 @@ def bulk(name, config=None, **options):
     if config is not None:
         args['config'] = config
     return dict(name=name, **dict(task_keywords, **{MODULE: args}))
-
-
-def normalised(record):
-    """The settings of a raw stored record, normalised independently of the plugin."""
-    flag = record['nguongRanhRoi']
-    return dict(
-        id=record['callinId'],
-        name=record['callinName'],
-        strategy=record['strategy'],
-        moh_file_id=record['musicinQueue'],
-        max_wait_sec=None if record['timeWait'] is None else int(record['timeWait']),
-        announce_position=None if flag is None else {'0': False, '1': True}[str(flag)],
-    )
 
 
 def puts_by_path(entries):
@@ -161,7 +148,7 @@ def test_request_budget_with_small_pages(ansible, sim):
     few = [dict(id=1001200 + i, max_wait_sec=1000 + i) for i in (1, 7, 30)]
     many = [dict(id=1001200 + i, moh_file_id='many-%d.wav' % i) for i in range(3, 15)]  # 12 updates
     # Every queue of the tenant, all already as wanted but one (by name, too).
-    everything = [dict(id=qid, max_wait_sec=normalised(r)['max_wait_sec']) for qid, r in seed.items()
+    everything = [dict(id=qid, max_wait_sec=expected_config(r)['max_wait_sec']) for qid, r in seed.items()
                   if qid not in (1001201, 1001207, 1001226, 1001230)]
     everything.append(dict(name='test', strategy='locked'))
     run = ansible.play([
@@ -228,7 +215,7 @@ def test_gathered_round_trip(ansible, sim):
     gathered = run.result('gather')
     assert gathered['changed'] is False
     assert gathered['total'] == 42
-    assert gathered['gathered'] == [normalised(seed[qid]) for qid in sorted(seed)]
+    assert gathered['gathered'] == [expected_config(seed[qid]) for qid in sorted(seed)]
     assert gathered['gathered'][26] == dict(id=1001226, name='test', strategy=1, moh_file_id='waiting.wav',
                                             max_wait_sec=120, announce_position=None)
     assert [(e['method'], e['path']) for e in run.requests('gather')] == [('GET', LIST)]

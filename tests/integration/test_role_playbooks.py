@@ -13,7 +13,7 @@ inherited, and the simulator's request log cleared before each run.
 
 import yaml
 
-from conftest import ACME, ACME_KEY, REPO
+from conftest import ACME, ACME_KEY, REPO, expected_config
 
 PLAYBOOKS = REPO / 'playbooks'
 LIST = '/v1/queues/inbound'
@@ -22,19 +22,6 @@ CONFIG_KEYS = ['id', 'name', 'strategy', 'moh_file_id', 'max_wait_sec', 'announc
 
 def item(queue_id):
     return '%s/%d' % (LIST, queue_id)
-
-
-def config_entry(record):
-    """A raw stored record as an entry of the exported file, normalised independently of the plugin."""
-    flag = record['nguongRanhRoi']
-    return dict(
-        id=record['callinId'],
-        name=record['callinName'],
-        strategy=record['strategy'],
-        moh_file_id=record['musicinQueue'],
-        max_wait_sec=None if record['timeWait'] is None else int(record['timeWait']),
-        announce_position=None if flag is None else {'0': False, '1': True}[str(flag)],
-    )
 
 
 def puts(run):
@@ -76,7 +63,7 @@ def test_export_edit_drift_apply_round_trip(sim, ansible):
     exported = document['alohub_inbound_queues']
     assert [entry['id'] for entry in exported] == sorted(seed)
     assert all(list(entry) == CONFIG_KEYS for entry in exported)
-    assert exported == [config_entry(seed[queue_id]) for queue_id in sorted(seed)]
+    assert exported == [expected_config(seed[queue_id]) for queue_id in sorted(seed)]
     assert shown(run, 'Report the export') == '42 of 42 queues written to %s' % queues_file
 
     # Edit two queues, the way a person edits the file: 1001226 (test) gets two settings, one of
@@ -133,7 +120,7 @@ def test_export_edit_drift_apply_round_trip(sim, ansible):
     expected[1001226].update(strategy=2, timeWait='180')
     expected[1001201].update(nguongRanhRoi='1')
     stored = sim.queues(ACME)
-    assert [config_entry(stored[i]) for i in sorted(stored)] == [config_entry(expected[i]) for i in sorted(expected)]
+    assert [expected_config(stored[i]) for i in sorted(stored)] == [expected_config(expected[i]) for i in sorted(expected)]
 
     # apply.yml again: nothing to do, nothing sent.
     run = ansible.run_playbook(PLAYBOOKS / 'apply.yml', args=var_connection(sim))
