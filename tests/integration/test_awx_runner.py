@@ -1,0 +1,448 @@
+"""AWX / Automation Platform: the shipped credential type, example project and creation playbook.
+
+AWX runs a job by rendering the job's credentials into environment variables (the credential
+type's injectors), writing a private data directory (project, inventory, env/extravars) and handing
+it to ansible-runner. These tests do the same with the files under extensions/awx/, against the
+simulator:
+
+* the credential type is checked against AWX's schema for custom credential types and against
+  the collection's connection options (names, env variables, choices, defaults, secret);
+* its injectors are rendered the way AWX renders them (a Jinja2 sandbox, only non-empty inputs in
+  the namespace, secrets masked in the copy AWX stores) - the variable names come from
+  injectors.yml, never from this file;
+* ``playbooks/apply.yml`` runs through ``ansible_runner.run`` from the example project, changes
+  the tenant, and a second job changes nothing; the API key is in no artifact the runner wrote
+  except ``command``, which records the job's whole environment by design (AWX deletes the private
+  data directory after the job);
+* ``tenants.yml`` (one inventory host per tenant, keys in an Ansible Vault file decrypted through a
+  vault password prompt, as AWX's Vault credential does) is run as two slices, then as a check job
+  that fails only the tenant that drifted;
+* ``credential_type.yml`` creates, keeps and updates the type on a small fake controller API.
+
+The runner tests skip only when ansible_runner is not importable (the dev venv has it).
+"""
+
+import ast
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import yaml
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from conftest import ACME, ACME_KEY, BIN, GLOBEX, GLOBEX_KEY, REPO
+
+AWX = REPO / 'extensions' / 'awx'
+CREDENTIAL_TYPE = AWX / 'credential_types' / 'alohub_api'
+PROJECT = AWX / 'project'
+LIST = '/v1/queues/inbound'
+
+# AWX's schema for the fields of a custom credential type (awx/main/fields.py,
+# CredentialTypeInputField): these keys only, `id` a variable name, `id` and `label` required.
+AWX_FIELD_KEYS = {'id', 'label', 'type', 'format', 'choices', 'help_text', 'multiline', 'secret',
+                  'ask_at_runtime', 'default'}
+AWX_FIELD_ID = re.compile(r'^[a-zA-Z_]+[a-zA-Z0-9_]*$')
+
+
+def load_credential_type():
+    inputs = yaml.safe_load((CREDENTIAL_TYPE / 'inputs.yml').read_text())
+    injectors = yaml.safe_load((CREDENTIAL_TYPE / 'injectors.yml').read_text())
+    return inputs, injectors
+
+
+def connection_options():
+    """The collection's documented connection options (plugins/doc_fragments/connection.py)."""
+    source = (REPO / 'plugins' / 'doc_fragments' / 'connection.py').read_text()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets if isinstance(t, ast.Name)] == ['DOCUMENTATION']:
+            return yaml.safe_load(node.value.value)['options']
+    raise AssertionError('no DOCUMENTATION in the connection doc fragment')
+
+
+def check_credential(inputs, values):
+    """What AWX checks when a credential is saved: known fields, required ones given, choices."""
+    fields = dict((field['id'], field) for field in inputs['fields'])
+    assert set(values) <= set(fields), 'unknown credential inputs: %s' % sorted(set(values) - set(fields))
+    for name in inputs.get('required', []):
+        assert values.get(name) not in (None, ''), 'credential input %s is required' % name
+    for name, value in values.items():
+        if 'choices' in fields[name]:
+            assert value in fields[name]['choices'], '%s=%r is not one of %s' % (name, value, fields[name]['choices'])
+
+
+def inject(inputs, injectors, values):
+    """The job environment AWX builds from a credential, and the masked copy it stores.
+
+    Mirrors CredentialType.inject_credential: only non-empty inputs enter the template namespace
+    (a blank optional field renders as ''), secret fields are '**********' in the stored copy,
+    variables named ANSIBLE_* are never injected.
+    """
+    secret = set(field['id'] for field in inputs['fields'] if field.get('secret'))
+    namespace, safe_namespace = {}, {}
+    for name, value in values.items():
+        if isinstance(value, bool) or len(value):
+            namespace[name] = value
+            safe_namespace[name] = '**********' if name in secret else value
+    sandbox = ImmutableSandboxedEnvironment()
+    env, safe_env = {}, {}
+    for variable, template in injectors.get('env', {}).items():
+        if variable.startswith('ANSIBLE_'):
+            continue
+        env[variable] = sandbox.from_string(template).render(**namespace)
+        safe_env[variable] = sandbox.from_string(template).render(**safe_namespace)
+    return env, safe_env
+
+
+def credential_env(sim, tenant=ACME, key=ACME_KEY, auth_header='x-api-key'):
+    """An AloHub API credential for the simulator, checked and rendered like AWX does."""
+    inputs, injectors = load_credential_type()
+    values = dict(api_url=sim.url, api_key=key, tenant_id=tenant, auth_header=auth_header)
+    check_credential(inputs, values)
+    return inject(inputs, injectors, values)
+
+
+# -- the credential type itself ------------------------------------------------------------------
+
+
+def test_credential_type_fits_awx_and_the_collection():
+    inputs, injectors = load_credential_type()
+    assert set(inputs) <= {'fields', 'required'}
+    assert set(injectors) == {'env'}
+    fields = dict((field['id'], field) for field in inputs['fields'])
+    assert len(fields) == len(inputs['fields']), 'field ids must be unique'
+    for field in inputs['fields']:
+        assert set(field) <= AWX_FIELD_KEYS, '%s: keys AWX refuses: %s' % (field['id'], set(field) - AWX_FIELD_KEYS)
+        assert AWX_FIELD_ID.match(field['id']) and field['id'] != 'tower'
+        assert field.get('label') and field.get('type', 'string') in ('string', 'boolean')
+        if 'choices' in field:
+            assert field['choices'] and len(set(field['choices'])) == len(field['choices'])
+            assert field.get('default', field['choices'][0]) in field['choices']
+    assert set(inputs['required']) <= set(fields)
+    assert [name for name, field in fields.items() if field.get('secret')] == ['api_key']
+
+    # Each field feeds the option of the same name through that option's documented environment
+    # variable, with the option's choices and default.
+    options = connection_options()
+    used = {}
+    for variable, template in injectors['env'].items():
+        names = re.findall(r'{{\s*(\w+)\s*}}', template)
+        assert template.strip() == '{{ %s }}' % names[0], '%s: expected a plain {{ field }}, got %r' % (variable, template)
+        used[names[0]] = variable
+        assert not variable.startswith('ANSIBLE_')
+    assert set(used) == set(fields) == {'api_url', 'api_key', 'tenant_id', 'auth_header'}
+    for name, variable in used.items():
+        option = options[name]
+        assert 'E(%s)' % variable in ' '.join(option['description']), '%s is not the env fallback of %s' % (variable, name)
+        if 'choices' in option:
+            assert fields[name]['choices'] == option['choices']
+        if 'default' in fields[name]:
+            assert fields[name]['default'] == option['default']
+
+    # AWX injects '' for a field left blank, and the modules take a set-but-empty ALOHUB_* variable
+    # as a value (an empty ALOHUB_TENANT_ID fails), so every injected field must be required.
+    assert set(used) <= set(inputs['required'])
+
+    # The masked copy AWX stores (job_env) never holds the key.
+    env, safe_env = inject(inputs, injectors, dict(api_url='https://xapi.alohub.vn', api_key='sk_live_x',
+                                                   tenant_id='1', auth_header='authorization'))
+    assert 'sk_live_x' in env.values() and 'sk_live_x' not in json.dumps(safe_env)
+
+
+# -- ansible-runner ------------------------------------------------------------------------------
+
+
+def import_runner():
+    return pytest.importorskip('ansible_runner', reason='ansible_runner is not installed: '
+                               'pip install ansible-runner (tests/requirements-dev.txt) to run the AWX job tests')
+
+
+@pytest.fixture
+def job_env(monkeypatch, collections_path):
+    """The environment every job starts from: the venv's ansible-playbook, no inherited ALOHUB_*."""
+    for name in list(os.environ):
+        if name.startswith('ALOHUB_'):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv('PATH', str(BIN) + os.pathsep + os.environ.get('PATH', ''))
+    return dict(ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR='1',
+                ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
+                ANSIBLE_RETRY_FILES_ENABLED='false')
+
+
+class Job:
+    """One ansible-runner job in a private data directory laid out the way AWX lays it out."""
+
+    def __init__(self, tmp_path, name, playbook, envvars, extravars=None, inventory=None, **runner_args):
+        runner = import_runner()
+        self.private = tmp_path / name
+        shutil.copytree(PROJECT, self.private / 'project')
+        (self.private / 'env').mkdir()
+        # AWX writes the job template's extra variables to env/extravars.
+        (self.private / 'env' / 'extravars').write_text(yaml.safe_dump(extravars or {}))
+        self.prepare()
+        if inventory is None:
+            inventory = {'all': {'hosts': {'localhost': {
+                'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}
+        self.result = runner.run(
+            private_data_dir=str(self.private), playbook=playbook, inventory=inventory, envvars=envvars,
+            ident='job', quiet=True, suppress_env_files=True, **runner_args)
+        self.artifacts = self.private / 'artifacts' / 'job'
+        self.stdout = (self.artifacts / 'stdout').read_text()
+
+    def prepare(self):
+        """Hook for tests that add files to the project before the job runs."""
+
+    @property
+    def ok(self):
+        return self.result.status == 'successful' and self.result.rc == 0
+
+    def count(self, stat_name, host='localhost'):
+        return (self.result.stats or {}).get(stat_name, {}).get(host, 0)
+
+    def artifact_files(self):
+        return sorted(path for path in self.artifacts.rglob('*') if path.is_file())
+
+    def files_containing(self, secret):
+        """Artifact files (relative names) whose text contains ``secret``."""
+        return sorted(str(path.relative_to(self.artifacts)) for path in self.artifact_files()
+                      if secret in path.read_text(errors='replace'))
+
+
+def puts(sim):
+    return [(entry['path'], entry['body']) for entry in sim.requests() if entry['method'] == 'PUT']
+
+
+def test_apply_as_an_awx_job_with_the_credential(sim, tmp_path, job_env):
+    env, safe_env = credential_env(sim)
+    assert safe_env[next(name for name, value in env.items() if value == ACME_KEY)] == '**********'
+    wanted = yaml.safe_load((PROJECT / 'queues' / 'acme.yml').read_text())['alohub_inbound_queues']
+    assert [entry['id'] for entry in wanted] == [1001226, 1001201]
+    before = sim.queues(ACME)
+    assert (before[1001226]['strategy'], before[1001226]['timeWait']) == (1, '120')
+    assert (before[1001201]['nguongRanhRoi'], before[1001201]['musicinQueue']) == ('0', None)
+
+    # First job: the two queues of queues/acme.yml change, with only their differing fields.
+    sim.clear_requests()
+    job = Job(tmp_path, 'job1', 'apply.yml', dict(job_env, **env), extravars={'queues_file': 'queues/acme.yml'})
+    assert job.ok, job.stdout
+    assert job.count('changed') >= 1 and job.count('failures') == 0
+    assert sorted(puts(sim)) == [
+        ('%s/1001201' % LIST, {'moh_file_id': 'waiting.wav', 'announce_position': '1'}),
+        ('%s/1001226' % LIST, {'strategy': 2, 'max_wait_sec': '180'}),
+    ]
+    requests = sim.requests()
+    # The credential's inputs reached the modules: the key in X-Api-Key, the tenant header sent.
+    assert requests and all(entry['auth_header'] == 'X-Api-Key' for entry in requests)
+    assert all(entry['tenant_header'] == ACME and entry['tenant'] == ACME for entry in requests)
+    after = sim.queues(ACME)
+    assert (after[1001226]['strategy'], after[1001226]['timeWait']) == (2, '180')
+    assert (after[1001201]['nguongRanhRoi'], after[1001201]['musicinQueue']) == ('1', 'waiting.wav')
+    assert dict((k, v) for k, v in after.items() if k not in (1001226, 1001201)) == \
+        dict((k, v) for k, v in before.items() if k not in (1001226, 1001201))
+    assert '2 changed, 0 unchanged, 0 failed' in job.stdout
+
+    # Second job: nothing to do, no PUT, changed=0.
+    sim.clear_requests()
+    again = Job(tmp_path, 'job2', 'apply.yml', dict(job_env, **env), extravars={'queues_file': 'queues/acme.yml'})
+    assert again.ok, again.stdout
+    assert again.count('changed') == 0
+    assert puts(sim) == []
+    assert [entry['method'] for entry in sim.requests()] == ['GET']
+    assert sim.queues(ACME) == after
+
+    # The key is in no artifact the runner wrote - stdout, stderr, job_events/*.json, status, rc -
+    # except `command`, which ansible-runner always writes with the job's environment (0600).
+    for run in (job, again):
+        events = sorted((run.artifacts / 'job_events').glob('*.json'))
+        assert len(events) > 10
+        assert run.files_containing(ACME_KEY) == ['command'], run.files_containing(ACME_KEY)
+        assert stat.S_IMODE((run.artifacts / 'command').stat().st_mode) == 0o600
+        assert ACME_KEY not in run.stdout
+        assert not (run.private / 'env' / 'envvars').exists()
+
+
+class TenantsJob(Job):
+    """tenants.yml with the keys in an Ansible Vault file of the project, as docs/awx.md advises."""
+
+    VAULT_PASSWORD = 'correct horse battery staple'
+    encrypted = None  # the vault file, encrypted once per session (ansible-vault takes a second)
+
+    def prepare(self):
+        vault_file = self.private / 'project' / 'group_vars' / 'alohub_tenants' / 'vault.yml'
+        if TenantsJob.encrypted is None:
+            vault_file.write_text(yaml.safe_dump({'vault_alohub_api_keys': {'acme': ACME_KEY, 'globex': GLOBEX_KEY}}))
+            password_file = self.private.parent / 'vault-pass'
+            password_file.write_text(self.VAULT_PASSWORD)
+            subprocess.run([str(BIN / 'ansible-vault'), 'encrypt', '--vault-password-file', str(password_file),
+                            str(vault_file)], check=True, capture_output=True, stdin=subprocess.DEVNULL)
+            password_file.unlink()
+            TenantsJob.encrypted = vault_file.read_text()
+        vault_file.write_text(TenantsJob.encrypted)
+        assert TenantsJob.encrypted.startswith('$ANSIBLE_VAULT;') and ACME_KEY not in TenantsJob.encrypted
+
+
+def tenants_job(tmp_path, name, sim, job_env, cmdline='', **runner_args):
+    # AWX's Vault credential: --ask-vault-pass, and the password typed at the prompt.
+    return TenantsJob(tmp_path, name, 'tenants.yml', job_env, extravars={'alohub_api_url': sim.url},
+                      inventory=str(tmp_path / name / 'project' / 'inventory' / 'hosts.yml'),
+                      cmdline=('--ask-vault-pass ' + cmdline).strip(),
+                      passwords={r'Vault password:\s*?$': TenantsJob.VAULT_PASSWORD}, **runner_args)
+
+
+def test_tenants_playbook_in_slices_and_as_a_drift_check(sim, tmp_path, job_env):
+    before = dict((tenant, sim.queues(tenant)) for tenant in (ACME, GLOBEX))
+
+    # Job slicing splits the inventory's hosts (tenants) across slice jobs; each slice changes its
+    # own tenants only, with its own key and tenant id.
+    slices = {}
+    for host, tenant in (('acme', ACME), ('globex', GLOBEX)):
+        sim.clear_requests()
+        job = tenants_job(tmp_path, 'slice-' + host, sim, job_env, limit=host)
+        assert job.ok, job.stdout
+        requests = sim.requests()
+        assert requests and set(entry['tenant'] for entry in requests) == {tenant}
+        assert set(entry['tenant_header'] for entry in requests) == {tenant}
+        assert set(entry['auth_header'] for entry in requests) == {'X-Api-Key'}
+        slices[host] = (job, puts(sim))
+    assert sorted(slices['acme'][1]) == [
+        ('%s/1001201' % LIST, {'moh_file_id': 'waiting.wav', 'announce_position': '1'}),
+        ('%s/1001226' % LIST, {'strategy': 2, 'max_wait_sec': '180'}),
+    ]
+    assert slices['globex'][1] == [('%s/2002000' % LIST, {'max_wait_sec': '300'})]
+    assert slices['acme'][0].count('changed', 'acme') >= 1 and slices['globex'][0].count('changed', 'globex') >= 1
+    assert sim.queues(GLOBEX)[2002000]['timeWait'] == '300'
+    assert dict((k, v) for k, v in sim.queues(GLOBEX).items() if k != 2002000) == \
+        dict((k, v) for k, v in before[GLOBEX].items() if k != 2002000)
+
+    # A scheduled drift check over all tenants (a Check job with tenants_fail_on_drift): nothing
+    # drifted yet. Then someone changes a globex queue by hand: only globex fails, nothing is sent.
+    sim.clear_requests()
+    check = tenants_job(tmp_path, 'check1', sim, job_env, cmdline='--check --diff -e tenants_fail_on_drift=true')
+    assert check.ok, check.stdout
+    assert puts(sim) == []
+    sim.set_queue(GLOBEX, 2002000, timeWait='45')
+    sim.clear_requests()
+    drifted = tenants_job(tmp_path, 'check2', sim, job_env, cmdline='--check --diff -e tenants_fail_on_drift=true')
+    assert drifted.result.status == 'failed'
+    assert drifted.count('failures', 'globex') == 1 and drifted.count('failures', 'acme') == 0
+    assert '1 queue(s) of tenant globex drifted from queues/globex.yml: 2002000' in drifted.stdout
+    assert puts(sim) == []
+
+    for job in [slices['acme'][0], slices['globex'][0], check, drifted]:
+        for secret in (ACME_KEY, GLOBEX_KEY, TenantsJob.VAULT_PASSWORD):
+            assert job.files_containing(secret) == [], (secret, job.files_containing(secret))
+
+
+# -- credential_type.yml against a fake controller -----------------------------------------------
+
+
+class FakeController:
+    """Just enough of the AWX API for credential_type.yml: list by name, create, patch."""
+
+    TOKEN = 'controller-token-123'
+
+    def __init__(self):
+        self.types = {}
+        self.log = []
+        controller = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def answer(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header('Content-Type', 'application/json')
+                self.send_header('Content-Length', str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def handle_any(self):
+                url = urlsplit(self.path)
+                length = int(self.headers.get('Content-Length') or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
+                controller.log.append((self.command, url.path, body))
+                if self.headers.get('Authorization') != 'Bearer ' + controller.TOKEN:
+                    return self.answer(401, {'detail': 'Authentication credentials were not provided.'})
+                base = '/api/v2/credential_types/'
+                if url.path == base and self.command == 'GET':
+                    name = parse_qs(url.query).get('name', [None])[0]
+                    found = [t for t in controller.types.values() if name is None or t['name'] == name]
+                    return self.answer(200, {'count': len(found), 'results': found})
+                if url.path == base and self.command == 'POST':
+                    if not body.get('name') or body.get('kind') not in ('cloud', 'net'):
+                        return self.answer(400, {'kind': ['Must be cloud or net.']})
+                    new_id = len(controller.types) + 30
+                    controller.types[new_id] = dict(body, id=new_id, managed=False)
+                    return self.answer(201, controller.types[new_id])
+                match = re.match(r'^%s(\d+)/$' % base, url.path)
+                if match and self.command == 'PATCH' and int(match.group(1)) in controller.types:
+                    controller.types[int(match.group(1))].update(body)
+                    return self.answer(200, controller.types[int(match.group(1))])
+                return self.answer(404, {'detail': 'Not found.'})
+
+            do_GET = do_POST = do_PATCH = handle_any
+
+        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def writes(self):
+        return [(method, path) for method, path, body in self.log if method != 'GET']
+
+
+@pytest.fixture
+def controller():
+    fake = FakeController()
+    fake.thread.start()
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+
+
+def test_credential_type_playbook_creates_keeps_and_updates(ansible, controller):
+    inputs, injectors = load_credential_type()
+    env = {'CONTROLLER_HOST': controller.url + '/', 'CONTROLLER_OAUTH_TOKEN': FakeController.TOKEN}
+    playbook = AWX / 'credential_type.yml'
+
+    # Check mode looks the type up and sends nothing.
+    run = ansible.run_playbook(playbook, env=env, check=True)
+    assert run.rc == 0, run.output
+    assert controller.writes() == [] and controller.log
+    assert 'AloHub API: would be created' in run.result('Check that the controller accepted the credential type')['msg']
+
+    run = ansible.run_playbook(playbook, env=env)
+    assert run.rc == 0, run.output
+    assert controller.writes() == [('POST', '/api/v2/credential_types/')]
+    created = list(controller.types.values())
+    assert len(created) == 1 and created[0]['name'] == 'AloHub API' and created[0]['kind'] == 'cloud'
+    assert created[0]['inputs'] == inputs and created[0]['injectors'] == injectors
+    assert run.recap['changed'] == 1
+
+    controller.log.clear()
+    run = ansible.run_playbook(playbook, env=env)
+    assert run.rc == 0, run.output
+    assert controller.writes() == [] and run.recap['changed'] == 0
+    assert 'AloHub API: up to date' in run.result('Check that the controller accepted the credential type')['msg']
+
+    # Someone edited the injectors in the UI: the next run puts the files' version back.
+    type_id = created[0]['id']
+    controller.types[type_id]['injectors'] = {'env': {'ALOHUB_API_KEY': '{{ api_key }}'}}
+    controller.log.clear()
+    run = ansible.run_playbook(playbook, env=env)
+    assert run.rc == 0, run.output
+    assert controller.writes() == [('PATCH', '/api/v2/credential_types/%d/' % type_id)]
+    assert controller.types[type_id]['injectors'] == injectors and run.recap['changed'] == 1
+
+    # A wrong token fails with the controller's answer, and the token is never printed.
+    run = ansible.run_playbook(playbook, env=dict(env, CONTROLLER_OAUTH_TOKEN='wrong-token-456'))
+    assert run.rc == 2
+    assert 'answered HTTP 401' in run.output and 'Authentication credentials were not provided' in run.output
+    assert 'wrong-token-456' not in run.output and FakeController.TOKEN not in run.output
