@@ -201,7 +201,9 @@ def works(**checks):
 
 def server_cases(acme, tenants, gzip_url='http://127.0.0.1:9'):
     """(name, module, args, fault rules, expectation) for part 2."""
-    key = lambda tenant: dict(api_key=LIST_TENANTS[tenant])
+    def key(tenant):
+        return dict(api_key=LIST_TENANTS[tenant])
+
     first = dict((tenant, records[0]['callinId']) for tenant, records in tenants.items())
     return [
         # -- answers to GET by id

@@ -244,7 +244,10 @@ BUDGET_RULES = [
 def test_budget_runs_out_with_a_clear_failure(ansible, sim):
     before = snapshot(sim)
     sim.faults(BUDGET_RULES)
-    one = lambda name, queue, **extra: dict(name=name, ignore_errors=True, **{QUEUE: dict(id=queue, max_wait_sec=777, **extra)})
+
+    def one(name, queue, **extra):
+        return dict(name=name, ignore_errors=True, **{QUEUE: dict(id=queue, max_wait_sec=777, **extra)})
+
     # Independent cases, so three hosts run them at once and their waits overlap.
     run = play_on_hosts(ansible, {
         'h1': [one('429 envelope', 1001201), one('429 kong', 1001202), one('retry-after above max', 1001203),

@@ -56,7 +56,9 @@ def tasks(label):
         args.update(over if 'api_key' not in args else {})
         return dict(name='%s %s' % (label, title), ignore_errors=True, diff=True, **{module: args})
 
-    q = lambda n: FIRST + n  # noqa: E731
+    def q(number):
+        return FIRST + number
+
     return {
         'a': [
             t('change', QUEUE, id=q(1), strategy='vip', max_wait_sec=33),

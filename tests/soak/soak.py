@@ -56,7 +56,7 @@ RETRIES = re.compile(r'(\d+) retr(?:y|ies) of requests to the AloHub API')
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--updates', type=int, default=2000, help='queue updates to make under chaos (default 2000)')
     parser.add_argument('--duration', type=float, default=None,
                         help='instead of a number of updates, run for about this many seconds in all (e.g. 60)')
