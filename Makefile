@@ -6,11 +6,24 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
 
-# ansible-core under test; override e.g. `make venv ANSIBLE_CORE='ansible-core>=2.20,<2.21'`.
-ANSIBLE_CORE ?= ansible-core>=2.21,<2.22
-# Interpreter to build the venv from; empty = the newest Python >= 3.12 (hacking/find-python).
+# The ansible-core lines under test, each with its Python series and venv: hacking/ansible-lines.
+# The first is the default (.venv). LINE=2.19 selects another for any target (`make units LINE=2.19`);
+# VENV, ANSIBLE_CORE, PYTHON_SERIES and PYTHON still override one by one.
+LINES_FILE := $(CURDIR)/hacking/ansible-lines
+ALL_LINES := $(shell awk '!/^[[:space:]]*\#/ && NF {print $$1}' '$(LINES_FILE)')
+DEFAULT_LINE := $(firstword $(ALL_LINES))
+LINE ?= $(DEFAULT_LINE)
+line_row := $(shell awk -v l='$(LINE)' '!/^[[:space:]]*\#/ && NF && $$1 == l {print $$2, $$3, $$4; exit}' '$(LINES_FILE)')
+ifeq ($(line_row),)
+$(error LINE=$(LINE) is not in hacking/ansible-lines (lines: $(ALL_LINES)))
+endif
+# Python series for hacking/find-python: "3.11" = newest 3.11.x, "3.12+" = newest Python >= 3.12.
+PYTHON_SERIES ?= $(word 1,$(line_row))
+# pip requirement for ansible-core, e.g. `make venv ANSIBLE_CORE='ansible-core>=2.20,<2.21'`.
+ANSIBLE_CORE ?= $(word 2,$(line_row))
+VENV ?= $(CURDIR)/$(word 3,$(line_row))
+# Interpreter to build the venv from; empty = found by hacking/find-python from PYTHON_SERIES.
 PYTHON ?=
-VENV ?= $(CURDIR)/.venv
 BUILD := $(CURDIR)/.build
 # ANSIBLE_COLLECTIONS_PATH for tests: ansible_collections/alohub/callcenter -> this repo (symlink).
 COLLECTIONS := $(BUILD)/collections
@@ -18,8 +31,10 @@ SANITY_ARGS ?=
 PYTEST_ARGS ?= -ra
 DEMO_ARGS ?=
 BENCH_ARGS ?=
+# Which lines `make matrix` runs (default: all of them).
+LINES ?= $(ALL_LINES)
 
-export ANSIBLE_CORE PYTHON VENV
+export ANSIBLE_CORE PYTHON PYTHON_SERIES VENV
 
 VPY := $(VENV)/bin/python
 # Environment of everything that runs Ansible or imports the collection: the venv's tools first
@@ -29,13 +44,13 @@ TEST_ENV := PATH="$(VENV)/bin:$$PATH" \
 	ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)" \
 	PYTHONPATH="$(COLLECTIONS):$(CURDIR)/tests/simulator$${PYTHONPATH:+:$$PYTHONPATH}"
 
-.PHONY: help venv collection-link sanity units integration lint molecule test \
-	demo bench docs build changelog-lint clean distclean
+.PHONY: help venv collection-link sanity units integration lint molecule test matrix \
+	demo bench docs build changelog changelog-lint changelog-release clean distclean
 
 help: ## list the targets
-	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
-venv: ## .venv with ansible-core, requests, pytest, ansible-lint, molecule (idempotent)
+venv: ## the line's venv (.venv; LINE=2.19 -> .venv-2.19) with ansible-core and the dev tools (idempotent)
 	@hacking/venv.sh
 
 collection-link: ## .build/collections/ansible_collections/alohub/callcenter -> this repo
@@ -51,23 +66,27 @@ units: venv collection-link ## pytest tests/unit
 integration: venv collection-link ## pytest tests/integration (real ansible-playbook against the simulator)
 	@$(TEST_ENV) hacking/pytest-dir.sh tests/integration $(PYTEST_ARGS)
 
-lint: venv collection-link ## ansible-lint (production profile) on roles/ and playbooks/
-	@paths=$$(for d in roles playbooks extensions; do if [ -d "$$d" ]; then echo "$$d"; fi; done); \
-	if [ -z "$$paths" ]; then echo "lint: no roles/, playbooks/ or extensions/ yet: nothing to lint"; exit 0; fi; \
-	echo "ansible-lint" $$paths "  (profile and offline mode: .ansible-lint)"; \
-	$(TEST_ENV) ansible-lint $$paths
+# The whole repository: ansible-lint finds playbooks, roles, molecule scenarios, meta/, galaxy.yml,
+# changelogs/, the EE file ... by itself; .ansible-lint says what to skip (venvs, build output).
+lint: venv collection-link ## ansible-lint, production profile, over the whole repository (.ansible-lint)
+	@echo "ansible-lint: the repository (profile, offline mode and excluded paths: .ansible-lint)"
+	@$(TEST_ENV) ansible-lint
 
 molecule: venv collection-link ## molecule test for every scenario (roles/*/molecule, extensions/molecule)
 	@$(TEST_ENV) hacking/molecule.sh
 
-# Cheapest first, so a broken change fails in seconds: units, then the sanity suite, lint, and the
-# slow end-to-end runs.
-test: ## everything CI runs: units, sanity, lint, integration, molecule
-	@$(MAKE) units
-	@$(MAKE) sanity
-	@$(MAKE) lint
-	@$(MAKE) integration
-	@$(MAKE) molecule
+# Everything CI runs (.ci/run runs this). Cheapest first on the default line, so a broken change
+# fails early (changelog lint and units take seconds), then sanity, lint, docs, the end-to-end runs;
+# then the units and integration suites on every other line. One table at the end, a row per line.
+# In CI every step runs even after a failure (KEEP_GOING=1 when CI is set), so one run reports all.
+TEST_STEPS ?= venv,changelog-lint,units,sanity,lint,docs,integration,molecule
+MATRIX_STEPS ?= venv,units,integration
+test: ## everything CI runs: the default line in full, units + integration on every other line
+	@TEST_NAME=test hacking/test.sh $(DEFAULT_LINE):$(TEST_STEPS) \
+		$(foreach l,$(filter-out $(DEFAULT_LINE),$(ALL_LINES)),$(l):$(MATRIX_STEPS))
+
+matrix: ## venv + units + integration on each line (LINES='2.19 2.20' for some)
+	@TEST_NAME=matrix hacking/test.sh $(foreach l,$(LINES),$(l):$(MATRIX_STEPS))
 
 build: venv ## ansible-galaxy collection build (of the files git would commit) into .build/dist
 	@PATH="$(VENV)/bin:$$PATH" hacking/build.sh "$(BUILD)/dist"
@@ -79,18 +98,28 @@ bench: venv collection-link ## the benchmark, tests/bench/bench.py (not part of 
 	@if [ -f tests/bench/bench.py ]; then $(TEST_ENV) "$(VPY)" tests/bench/bench.py $(BENCH_ARGS); \
 	else echo "bench: tests/bench/bench.py is not written yet"; fi
 
-docs: venv collection-link ## render every plugin's documentation with ansible-doc
+# Every module's documentation must render with ansible-doc; then the docs site is built by
+# hacking/build-docs.sh (antsibull-docs + Sphinx) once it exists.
+docs: venv collection-link ## render every plugin's documentation with ansible-doc, then build the docs site
 	@plugins=$$($(TEST_ENV) ansible-doc -t module -l alohub.callcenter -j | "$(VPY)" -c 'import json, sys; print(*sorted(json.load(sys.stdin)))'); \
 	if [ -z "$$plugins" ]; then echo "docs: no modules yet"; exit 0; fi; \
-	for m in $$plugins; do echo "== $$m"; $(TEST_ENV) ansible-doc -t module "$$m" >/dev/null; done; \
-	echo "docs: $$(echo $$plugins | wc -w) module doc(s) render"
+	for m in $$plugins; do $(TEST_ENV) ansible-doc -t module "$$m" >/dev/null; done; \
+	echo "docs: $$(echo $$plugins | wc -w) module doc(s) render with ansible-doc"
+	@if [ -x hacking/build-docs.sh ]; then $(TEST_ENV) hacking/build-docs.sh; \
+	else echo "docs: hacking/build-docs.sh is not written yet: no docs site"; fi
 
-changelog-lint: ## antsibull-changelog lint of changelogs/ (ansible-test's changelog sanity test)
-	@$(MAKE) sanity SANITY_ARGS="--test changelog"
+changelog-lint: venv ## fragments and changelogs/changelog.yaml lint clean, CHANGELOG.rst up to date (seconds)
+	@PATH="$(VENV)/bin:$$PATH" hacking/changelog.sh lint
 
-clean: ## remove .build/, tests/output/ and Python caches (keeps .venv)
+changelog: venv ## regenerate CHANGELOG.rst from changelogs/changelog.yaml
+	@PATH="$(VENV)/bin:$$PATH" hacking/changelog.sh generate
+
+changelog-release: venv collection-link ## antsibull-changelog release for galaxy.yml's version (fragments -> changelog.yaml)
+	@$(TEST_ENV) hacking/changelog.sh release
+
+clean: ## remove .build/, tests/output/ and Python caches (keeps the venvs)
 	rm -rf "$(BUILD)" tests/output .pytest_cache
-	find . \( -path ./.venv -o -path ./.git \) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . \( -path './.venv*' -o -path ./.git \) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
-distclean: clean ## clean, and remove .venv too
-	rm -rf "$(VENV)"
+distclean: clean ## clean, and remove every line's venv too (.venv, .venv-2.19, ...)
+	rm -rf $(foreach l,$(ALL_LINES),"$(CURDIR)/$(shell awk -v l='$(l)' '$$1 == l {print $$4; exit}' '$(LINES_FILE)')")
