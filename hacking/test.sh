@@ -11,7 +11,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
+cd "$root" || exit 2
 keep_going=${KEEP_GOING:-}
 [ -n "$keep_going" ] || { [ -n "${CI:-}" ] && keep_going=1 || keep_going=0; }
 [ $# -gt 0 ] || { echo "usage: hacking/test.sh LINE:TARGET[,TARGET...]..." >&2; exit 2; }
