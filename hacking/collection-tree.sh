@@ -34,7 +34,7 @@ copy)
             (cd "$root" && while IFS= read -r -d '' f; do if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi; done) |
             tar -C "$root" --null -T - -cf - | tar -C "$dest" -xf -
     else
-        tar -C "$root" --exclude=./.git --exclude=./.venv --exclude=./.build --exclude=./tests/output \
+        tar -C "$root" --exclude=./.git --exclude=./.venv --exclude='./.venv-*' --exclude=./.build --exclude=./tests/output \
             --exclude='__pycache__' --exclude='*.tar.gz' -cf - . | tar -C "$dest" -xf -
     fi
     git init -q "$dest"
