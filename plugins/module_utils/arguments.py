@@ -17,7 +17,7 @@ import os
 import re
 from urllib.parse import urlsplit
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import ValidationError
 
@@ -49,13 +49,26 @@ _CONTROL_CHARS = re.compile(r'[\x00-\x1f\x7f]')
 _LOOPBACK_HOSTS = ('localhost', '::1')
 
 
+def non_empty_env(*names):
+    """Like Ansible's env_fallback, but an empty variable counts as unset.
+
+    AWX and other launchers render a blank credential field as an empty
+    environment variable; that must mean "not given", not "given as ''".
+    """
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    raise AnsibleFallbackNotFound
+
+
 def connection_argument_spec():
     """The argument spec entries every module of the collection takes."""
     spec = {}
     for name, (entry, env) in CONNECTION_OPTIONS.items():
         entry = dict(entry)
         if env:
-            entry['fallback'] = (env_fallback, [env])
+            entry['fallback'] = (non_empty_env, [env])
         spec[name] = entry
     return spec
 

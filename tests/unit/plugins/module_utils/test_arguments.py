@@ -10,7 +10,6 @@ import re
 
 import pytest
 import yaml
-from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.alohub.callcenter.plugins.doc_fragments.connection import ModuleDocFragment
@@ -19,6 +18,7 @@ from ansible_collections.alohub.callcenter.plugins.module_utils.arguments import
     connection_argument_spec,
     connection_settings,
     insecure_transport_warning,
+    non_empty_env,
 )
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import ValidationError
 
@@ -64,7 +64,7 @@ def test_argument_spec_matches_the_contract():
         assert spec[name]['type'] == kind, name
         assert spec[name].get('default') == default, name
         if env:
-            assert spec[name]['fallback'] == (env_fallback, [env]), name
+            assert spec[name]['fallback'] == (non_empty_env, [env]), name
         else:
             assert 'fallback' not in spec[name], name
 
@@ -109,6 +109,23 @@ def test_ansible_reads_the_environment_fallbacks(monkeypatch):
     assert (values['timeout'], values['retries']) == (7, 0)
     # The key from the environment is still masked in output.
     assert 'sk_from_env' in result._no_log_values
+
+
+def test_empty_environment_variables_count_as_unset(monkeypatch):
+    """AWX renders a blank credential field as an empty variable."""
+    result = validate(monkeypatch, env={
+        'ALOHUB_API_KEY': 'sk_from_env', 'ALOHUB_API_URL': '', 'ALOHUB_TENANT_ID': '', 'ALOHUB_AUTH_HEADER': '',
+        'ALOHUB_TIMEOUT': ''})
+    assert result.error_messages == []
+    values = result.validated_parameters
+    assert values['tenant_id'] is None
+    assert values['api_url'] == 'https://xapi.alohub.vn'
+    assert values['auth_header'] == 'authorization' and values['timeout'] == 30
+
+
+def test_an_empty_key_variable_is_a_missing_key(monkeypatch):
+    result = validate(monkeypatch, env={'ALOHUB_API_KEY': ''})
+    assert any('api_key' in message for message in result.error_messages)
 
 
 def test_missing_key_is_an_ansible_error(monkeypatch):
