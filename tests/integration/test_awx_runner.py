@@ -145,9 +145,9 @@ def test_credential_type_fits_awx_and_the_collection():
         if 'default' in fields[name]:
             assert fields[name]['default'] == option['default']
 
-    # AWX injects '' for a field left blank, and the modules take a set-but-empty ALOHUB_* variable
-    # as a value (an empty ALOHUB_TENANT_ID fails), so every injected field must be required.
-    assert set(used) <= set(inputs['required'])
+    # AWX injects '' for a field left blank; the modules take an empty ALOHUB_* variable as unset,
+    # so only the fields without a meaningful blank are required (the job below runs with tenant blank).
+    assert set(inputs['required']) == {'api_url', 'api_key', 'auth_header'}
 
     # The masked copy AWX stores (job_env) never holds the key.
     env, safe_env = inject(inputs, injectors, dict(api_url='https://xapi.alohub.vn', api_key='sk_live_x',
@@ -247,13 +247,17 @@ def test_apply_as_an_awx_job_with_the_credential(sim, tmp_path, job_env):
         dict((k, v) for k, v in before.items() if k not in (1001226, 1001201))
     assert '2 changed, 0 unchanged, 0 failed' in job.stdout
 
-    # Second job: nothing to do, no PUT, changed=0.
+    # Second job, with the optional tenant left blank in the credential: nothing to do, no PUT,
+    # changed=0, and no X-Tenant-ID sent (the API resolves the tenant from the key).
+    blank_env, dummy = credential_env(sim, tenant='')
+    assert blank_env['ALOHUB_TENANT_ID'] == ''
     sim.clear_requests()
-    again = Job(tmp_path, 'job2', 'apply.yml', dict(job_env, **env), extravars={'queues_file': 'queues/acme.yml'})
+    again = Job(tmp_path, 'job2', 'apply.yml', dict(job_env, **blank_env), extravars={'queues_file': 'queues/acme.yml'})
     assert again.ok, again.stdout
     assert again.count('changed') == 0
     assert puts(sim) == []
     assert [entry['method'] for entry in sim.requests()] == ['GET']
+    assert all(entry['tenant_header'] is None and entry['tenant'] == ACME for entry in sim.requests())
     assert sim.queues(ACME) == after
 
     # The key is in no artifact the runner wrote - stdout, stderr, job_events/*.json, status, rc -
