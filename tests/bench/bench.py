@@ -135,9 +135,10 @@ def bulk_minimum(count, changed, page_size_cap):
 
 WRAPPER = '''#!{python} -IS
 # Interpreter wrapper written by tests/bench/bench.py: runs the real interpreter and
-# appends the peak RSS (KiB) of that process (and anything it waited for) to a file.
-import os, sys
+# appends the peak RSS (KiB) of that process (and anything it waited for) and its wall time to a file.
+import os, sys, time
 REAL = {python!r}
+start = time.monotonic()
 pid = os.fork()
 if pid == 0:
     try:
@@ -146,7 +147,8 @@ if pid == 0:
         os._exit(127)
 dummy, status, usage = os.wait4(pid, 0)
 with open({log!r}, 'a') as handle:
-    handle.write('%d %s\\n' % (usage.ru_maxrss, os.path.basename(sys.argv[-1]) if len(sys.argv) > 1 else '-'))
+    handle.write('%d %.3f %s\\n' % (usage.ru_maxrss, time.monotonic() - start,
+                                   os.path.basename(sys.argv[-1]) if len(sys.argv) > 1 else '-'))
 sys.exit(os.waitstatus_to_exitcode(status))
 '''
 
@@ -211,12 +213,14 @@ class Ansible:
             dummy, status, usage = os.wait4(proc.pid, 0)
             wall = time.monotonic() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
-        module_rss = [int(line.split()[0]) for line in self.rss_log.read_text(encoding='utf-8').splitlines() if line.strip()]
+        rows = [line.split() for line in self.rss_log.read_text(encoding='utf-8').splitlines() if line.strip()]
+        module_rss = [int(row[0]) for row in rows]
         return dict(
             wall=wall, rc=proc.returncode, log=str(log_path), load=(load_before, os.getloadavg()[0]),
             tree_rss_mb=usage.ru_maxrss / 1024.0,
             module_rss_mb=(max(module_rss) / 1024.0) if module_rss else None,
             module_processes=len(module_rss),
+            module_seconds=sum(float(row[1]) for row in rows),
         )
 
 
@@ -255,6 +259,24 @@ def prepare(sim, ansible, count, drift, sim_config):
     ansible.write_desired(desired)
     sim.clear_requests()
     return records, desired, len(drifted)
+
+
+def round_trip_ms(sim, samples=20):
+    """Median time of one keep-alive GET of one queue with no added latency: the simulator's own cost per request."""
+    sim.reset({TENANT: dict(keys={API_KEY: ['queue']}, queues=server_records(1))})
+    sim.config(latency_ms=0, tenant_limit=0, route_limit=0)
+    conn = sim.connection()
+    times = []
+    try:
+        for dummy in range(samples + 1):
+            start = time.monotonic()
+            conn.request('GET', '/v1/queues/inbound/%d' % FIRST_ID, headers={'Authorization': API_KEY})
+            conn.getresponse().read()
+            times.append((time.monotonic() - start) * 1000.0)
+    finally:
+        conn.close()
+    times = sorted(times[1:])
+    return times[len(times) // 2]
 
 
 def measure(sim, ansible, approach, count, drift, sim_config, scenario):
@@ -367,38 +389,55 @@ def build_report(args, results, skipped, machine, elapsed):
                'for the main table; Ansible defaults (linear strategy, no pipelining), one host, `connection: local`.'
                % (args.latency_ms, args.page_size_cap, describe_rate(args.base_rate)))
     out.append('')
+    trip = machine.get('round_trip_ms')
+    if trip is not None:
+        out.append('%s: one keep-alive GET against the simulator with no added latency takes '
+                   '%.1f ms (median of 20), so each request really costs about %.0f ms.%s' % (
+                       machine.get('round_trip_when', 'Measured before the runs'), trip, trip + args.latency_ms,
+                       ' That is far more than a local HTTP exchange (about 1 ms): the simulator answers with the '
+                       'headers and the body in two writes and leaves Nagle\'s algorithm on, so each body waits for '
+                       'the client\'s delayed ACK (40 ms on Linux). Every approach pays it on every request; the bulk '
+                       'module, whose time is mostly requests, pays relatively most.' if trip > 20 else ''))
+        out.append('')
     out.append('Measured per run: **time** = wall time of the `ansible-playbook` process (start-up included); '
                '**requests** and **429s** from the simulator\'s request log; **module MB** = the largest peak RSS of any '
-               'module process (an interpreter wrapper records each one\'s `ru_maxrss`); **tree MB** = the largest peak RSS '
+               'module process (an interpreter wrapper, `ansible_python_interpreter`, records each one\'s `ru_maxrss`; '
+               'it adds about 15 ms to every module run, the same for all approaches); **tree MB** = the largest peak RSS '
                'of any process of the ansible-playbook tree (`wait4` of ansible-playbook: the controller, its workers '
-               'and the modules); **floor** = requests made (429s excluded) / rate limit, the least time the gateway '
+               'and the modules); **in modules** = wall time spent in module processes, summed (one per loop item; '
+               'the rest of **time** is the controller: start-up, templating, results); **API phase** = first to last API '
+               'request in the simulator\'s log; **load** = the higher of '
+               'the 1-minute load averages at the start and end of the run (2 cores; other jobs shared the machine, '
+               'and a loop\'s time grows with the load); **floor** = requests made (429s excluded) / rate limit, the least time the gateway '
                'allows for them. After every run the server state is compared with the desired state (and the fields '
                'not managed must be untouched); after every bulk run the bulk playbook is run again and must make no PUT.')
     out.append('')
     out.append('## Results')
     out.append('')
-    out.append('| N | drift | approach | time | requests (GET list/GET/PUT) | 429s | floor | module MB | tree MB | converged |')
-    out.append('|---:|---:|---|---:|---|---:|---:|---:|---:|---|')
+    out.append('| N | drift | approach | time | in modules | API phase | requests (GET list/GET/PUT) | 429s | floor | module MB | tree MB '
+               '| load | converged |')
+    out.append('|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|')
     for count in args.sizes:
         for drift in args.drift:
-            for approach in APPROACHES:
+            for approach in args.approaches:
                 r = by_key.get((approach, count, drift))
                 if r is None:
                     est = estimate_loop(results, approach, count, drift)
-                    out.append('| %d | %d %% | %s | skipped%s | - | - | - | - | - | - |' % (
+                    out.append('| %d | %d %% | %s | skipped%s | - | - | - | - | - | - | - | - | - |' % (
                         count, drift, NAMES[approach], ' (est. %s)' % fmt_time(est) if est else ''))
                     continue
                 floor = floor_seconds(r['requests'] - r['r429'], args.base_rate)
-                out.append('| %d | %d %% | %s | %s | %d (%d/%d/%d) | %d | %s | %s | %s | %s |' % (
-                    count, drift, NAMES[approach], fmt_time(r['wall']), r['requests'], r['lists'], r['gets'], r['puts'],
-                    r['r429'], fmt_time(floor), fmt_mb(r['module_rss_mb']), fmt_mb(r['tree_rss_mb']),
+                out.append('| %d | %d %% | %s | %s | %s | %s | %d (%d/%d/%d) | %d | %s | %s | %s | %.1f | %s |' % (
+                    count, drift, NAMES[approach], fmt_time(r['wall']), fmt_time(r.get('module_seconds')),
+                    fmt_time(api_span(r)), r['requests'], r['lists'],
+                    r['gets'], r['puts'], r['r429'], fmt_time(floor), fmt_mb(r['module_rss_mb']), fmt_mb(r['tree_rss_mb']),
+                    max(r['load']),
                     'yes' if not r['problems'] else 'NO: ' + '; '.join(r['problems'][:2])))
     out.append('')
     if skipped:
-        out.append('Skipped: %s. Loops above N = %d are not run (`--loop-max`): a loop costs one module run per queue '
-                   '(about 0.3 to 0.6 s each on this machine), so they would take far more than a few minutes; '
-                   'the estimate scales the largest measured loop run linearly.'
-                   % ('; '.join(skipped), args.loop_max))
+        out.append('Skipped: %s. Loops above N = %d are not run (`--loop-max`): a loop costs one module run per item '
+                   '(%s in this run), so they would take far more than a few minutes; the estimate scales the largest '
+                   'measured loop run linearly.' % ('; '.join(skipped), args.loop_max, per_item(main)))
         out.append('')
     out.append('Rerun of the bulk module with nothing to change (must make no PUT):')
     out.append('')
@@ -406,8 +445,8 @@ def build_report(args, results, skipped, machine, elapsed):
     out.append('|---:|---:|---:|---:|---:|')
     for r in main:
         if r['approach'] == 'bulk' and r.get('rerun'):
-            out.append('| %d | %d %% | %s | %d | %d |' % (r['n'], r['drift'], fmt_time(r['rerun']['wall']),
-                                                         r['rerun']['requests'], r['rerun']['puts']))
+            rerun = r['rerun']
+            out.append('| %d | %d %% | %s | %d | %d |' % (r['n'], r['drift'], fmt_time(rerun['wall']), rerun['requests'], rerun['puts']))
     out.append('')
     out.append('## Ratios (time of the loop / time of inbound_queues; requests likewise)')
     out.append('')
@@ -463,7 +502,7 @@ def build_report(args, results, skipped, machine, elapsed):
     out.append('')
     out.append('## Machine')
     out.append('')
-    for key in ('cpu', 'cores', 'memory', 'os', 'python', 'ansible'):
+    for key in ('commit', 'cpu', 'cores', 'memory', 'os', 'python', 'ansible'):
         out.append('- %s: %s' % (key, machine[key]))
     out.append('- 1-minute load average at the start and end of the runs: %s (other jobs shared the machine; '
                'the loops\' times grow with it, the bulk module\'s much less)' % load_range(results))
@@ -471,6 +510,18 @@ def build_report(args, results, skipped, machine, elapsed):
     out.append('![time against N](benchmark.png)' if args.png else '')
     out.append('')
     return '\n'.join(out)
+
+
+def per_item(results):
+    """'0.9 to 1.4 s per loop item': module runs are N for the module loop, N GETs + the changed PUTs for the uri loop."""
+    rates = []
+    for r in results:
+        if r['approach'] in LOOPS and r['rc'] == 0:
+            items = r['n'] + (r['changed'] if r['approach'] == 'uri' else 0)
+            rates.append(r['wall'] / float(items))
+    if not rates:
+        return 'not measured'
+    return '%.2f to %.2f s per loop item' % (min(rates), max(rates))
 
 
 def api_span(result):
@@ -567,7 +618,17 @@ def machine_facts():
                                  capture_output=True, text=True).stdout.splitlines()[0]
     except (OSError, IndexError):
         pass
-    return dict(cpu=cpu, cores=os.cpu_count(), memory=memory, os=platform.platform(),
+    commit = '?'
+    try:
+        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=str(REPO), check=False,
+                                capture_output=True, text=True).stdout.strip() or '?'
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--', 'plugins'], cwd=str(REPO), check=False,
+                               capture_output=True, text=True).stdout.strip()
+        if dirty:
+            commit += ' (plugins/ has uncommitted changes)'
+    except OSError:
+        pass
+    return dict(cpu=cpu, cores=os.cpu_count(), memory=memory, os=platform.platform(), commit=commit,
                 python='%s (%s)' % (platform.python_version(), sys.executable), ansible=ansible,
                 date=datetime.datetime.now().strftime('%Y-%m-%d %H:%M'))
 
@@ -656,7 +717,7 @@ def draw(args, results, png):
 # ---------------------------------------------------------------------------
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog='Defaults give the full run of docs/benchmark.md (tens of minutes on 2 cores).')
     parser.add_argument('--sizes', type=int_list, default=None, help='queue counts N (default 50,500,2000)')
@@ -680,6 +741,8 @@ def parse_args(argv):
     parser.add_argument('--quick', action='store_true', help='smoke run: N=10,40 (loops only at 10), drift 10,100, binding N=40 at 20/2 (a minute or two)')
     parser.add_argument('--no-install', action='store_true', help='do not pip-install matplotlib when it is missing')
     parser.add_argument('--keep', action='store_true', help='keep the temporary directory (playbook logs)')
+    parser.add_argument('--from-json', type=Path, default=None, metavar='RESULTS',
+                        help='run nothing: write the report and plot again from the raw results of an earlier run')
     args = parser.parse_args(argv)
     quick = args.quick
     output = REPO / 'tests' / 'output' / 'bench'
@@ -704,8 +767,35 @@ def parse_args(argv):
     return args
 
 
+RUN_SETTINGS = ('sizes', 'drift', 'latency_ms', 'page_size_cap', 'base_rate', 'rate_limit', 'bind_sizes', 'bind_loop_max',
+                'loop_max', 'approaches')
+
+
+def write_outputs(args, results, skipped, machine, elapsed, have_matplotlib):
+    for path in (args.out, args.png):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if have_matplotlib:
+        draw(args, results, args.png)
+    else:
+        args.png = None
+    args.out.write_text(build_report(args, results, skipped, machine, elapsed), encoding='utf-8')
+    print('bench: wrote %s%s' % (args.out, ', %s' % args.png if args.png else ''))
+
+
+def report_again(args):
+    """--from-json: the report and the plot of an earlier run, with the settings it ran with."""
+    data = json.loads(args.from_json.read_text(encoding='utf-8'))
+    for name in RUN_SETTINGS:
+        value = data['args'][name]
+        setattr(args, name, tuple(value) if name in ('base_rate', 'rate_limit') else value)
+    write_outputs(args, data['results'], data['skipped'], data['machine'], data['elapsed'], ensure_matplotlib(not args.no_install))
+    return 0
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.from_json:
+        return report_again(args)
     started = time.monotonic()
     have_matplotlib = ensure_matplotlib(not args.no_install)
     machine = machine_facts()
@@ -721,6 +811,8 @@ def main(argv=None):
     try:
         with Simulator() as sim:
             ansible = Ansible(workdir, sim.url)
+            machine['round_trip_ms'] = round_trip_ms(sim)
+            print('simulator round trip without added latency: %.1f ms per request' % machine['round_trip_ms'], flush=True)
             print('main table:', flush=True)
             for count in args.sizes:
                 for drift in args.drift:
@@ -741,17 +833,12 @@ def main(argv=None):
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     elapsed = time.monotonic() - started
-    for path in (args.out, args.png, args.json):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(dict(args={k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
                                          machine=machine, elapsed=elapsed, skipped=skipped, results=results), indent=1),
                          encoding='utf-8')
-    if have_matplotlib:
-        draw(args, results, args.png)
-    else:
-        args.png = None
-    args.out.write_text(build_report(args, results, skipped, machine, elapsed), encoding='utf-8')
-    print('bench: done in %s; wrote %s%s and %s' % (fmt_time(elapsed), args.out, ', %s' % args.png if args.png else '', args.json))
+    print('bench: done in %s; raw results in %s' % (fmt_time(elapsed), args.json))
+    write_outputs(args, results, skipped, machine, elapsed, have_matplotlib)
     failed = [r for r in results if r['problems']]
     return 1 if failed else 0
 
