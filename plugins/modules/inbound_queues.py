@@ -194,16 +194,23 @@ from ansible_collections.alohub.callcenter.plugins.module_utils.errors import Al
 
 MAX_PARALLEL = 16
 
-# Entry options whose type the module checks itself (declared raw), so that a
-# bad value names its entry: Ansible's own message only says "found in 'config'".
+# The keys a config entry may have. The module checks entries itself rather
+# than through argument-spec suboptions: that way a bad value names its entry
+# (Ansible's own message only says "found in 'config'"), and a malformed
+# config cannot stop Ansible (2.19, 2.20) from masking api_key in the result.
+ENTRY_KEYS = ('id', 'name', 'strategy', 'moh_file_id', 'max_wait_sec', 'announce_position',
+              'strategy_name', 'agent_selector', 'number')
 ENTRY_TYPES = (('id', check_type_int, 'an integer'),
                ('max_wait_sec', check_type_int, 'an integer'),
                ('announce_position', check_type_bool, 'a boolean'))
 
 
-def convert_entry_types(config):
-    """Convert the raw-typed entry options in place the way Ansible would; a message naming the bad entry, or None."""
+def check_entries(config):
+    """Check keys and convert types of every entry in place; a message naming the bad entry, or None."""
     for index, entry in enumerate(config or []):
+        unknown = sorted(str(key) for key in entry if key not in ENTRY_KEYS)
+        if unknown:
+            return 'config[%d] has unsupported keys %s; supported: %s' % (index, ', '.join(unknown), ', '.join(ENTRY_KEYS))
         for option, convert, what in ENTRY_TYPES:
             value = entry.get(option)
             if value is None:
@@ -216,20 +223,9 @@ def convert_entry_types(config):
 
 
 def main():
-    entry_spec = dict(
-        id=dict(type='raw'),
-        name=dict(type='str'),
-        strategy=dict(type='raw'),
-        moh_file_id=dict(type='raw'),
-        max_wait_sec=dict(type='raw'),
-        announce_position=dict(type='raw'),
-        strategy_name=dict(type='raw'),
-        agent_selector=dict(type='raw'),
-        number=dict(type='raw'),
-    )
     module = runner.alohub_module(
         dict(
-            config=dict(type='list', elements='dict', options=entry_spec),
+            config=dict(type='list', elements='dict'),
             state=dict(type='str', default='merged', choices=['merged', 'gathered']),
             parallel=dict(type='int', default=4),
         ),
@@ -239,7 +235,7 @@ def main():
     parallel = module.params['parallel']
     if not 1 <= parallel <= MAX_PARALLEL:
         module.fail_json(msg='parallel must be between 1 and %d; got %d' % (MAX_PARALLEL, parallel))
-    problem = convert_entry_types(module.params['config'])
+    problem = check_entries(module.params['config'])
     if problem:
         module.fail_json(msg=problem)
 

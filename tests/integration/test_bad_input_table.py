@@ -68,8 +68,9 @@ VALIDATION = [
     (QUEUE, dict(id=1001226, moh_file_id='   '), 'moh_file_id must not be empty'),
     (QUEUE, dict(id=1001226, moh_file_id='\u1ec7' * 256), 'moh_file_id must be at most 255 characters'),
     (QUEUE, dict(id=1001226, moh_file_id='a.wav\r\nX-Evil: 1'), 'without control characters'),
-    # A NUL byte stops Ansible itself (it logs module arguments to syslog): its message, still before any request.
-    (QUEUE, dict(id=1001226, moh_file_id='a\x00.wav'), 'embedded null character'),
+    # A NUL byte stops Ansible itself on 2.20+ (it logs module arguments to syslog), still before any
+    # request; on 2.19 the module's own check gets there first.
+    (QUEUE, dict(id=1001226, moh_file_id='a\x00.wav'), ('embedded null character', 'without control characters')),
     (QUEUE, dict(id=1001226, moh_file_id=['a.wav']), "moh_file_id must be a string; got ['a.wav']"),
     (QUEUE, dict(id=1001226, moh_file_id=True), 'moh_file_id must be a string; got True'),
     (QUEUE, dict(id=1001226, max_wait_sec=1.5), 'cannot be converted to an int'),
@@ -83,7 +84,7 @@ VALIDATION = [
     (QUEUE, dict(GOOD, api_key='sk_t\u00e9st_acme'), KEY_CHARS),
     (QUEUE, dict(GOOD, api_key='\u201csk_test_acme\u201d'), KEY_CHARS),  # pasted with typographic quotes
     (QUEUE, dict(GOOD, tenant_id='\u0164enant'), TENANT),
-    (QUEUE, dict(GOOD, tenant_id='20260310\x00'), 'embedded null character'),
+    (QUEUE, dict(GOOD, tenant_id='20260310\x00'), ('embedded null character', TENANT)),
     (QUEUE, dict(GOOD, api_url=''), NOT_URL),
     (QUEUE, dict(GOOD, api_url='http://[::1'), NOT_URL),
     (QUEUE, dict(GOOD, api_url='javascript:alert(1)'), NOT_URL),
@@ -110,7 +111,7 @@ VALIDATION = [
     (QUEUES, dict(), 'state is merged but all of the following are missing: config'),
     # Ansible's own messages for config shapes (it checks those before the module runs).
     (QUEUES, dict(config='not a list'), 'dictionary requested'),
-    (QUEUES, dict(config=[1001226]), "in the sub parameter field 'config'"),
+    (QUEUES, dict(config=[1001226]), "Elements value for option 'config'"),
     (QUEUES, dict(config=[GOOD], state='deleted'), 'value of state must be one of: merged, gathered'),
     (QUEUES, dict(config=[GOOD], parallel=-1), 'parallel must be between 1 and 16; got -1'),
     (QUEUES, dict(config=[GOOD], parallel=10 ** 6), 'parallel must be between 1 and 16'),
@@ -160,7 +161,8 @@ def test_every_option_rejects_bad_values_before_any_request(ansible, sim):
     for n, (module, args, message) in enumerate(VALIDATION):
         task = run.task('v%03d' % n)
         result = task['result']
-        if task['status'] != 'failed' or message not in result['msg']:
+        expected = message if isinstance(message, tuple) else (message,)  # alternatives: ansible-core lines differ
+        if task['status'] != 'failed' or not any(piece in result['msg'] for piece in expected):
             problems.append((n, module.rsplit('.', 1)[1], args, task['status'], result.get('msg')))
         elif len(result['msg']) > 1000 or ACME_KEY in str(result):
             problems.append((n, module.rsplit('.', 1)[1], args, 'over-long message or the key in it'))
