@@ -24,10 +24,10 @@ KEYS = ['id', 'name', 'strategy', 'strategy_name', 'moh_file_id', 'max_wait_sec'
         'agent_selector', 'number']
 
 
-
 def kind(value):
     """The exact type: True must not pass for an int."""
     return value.__class__
+
 
 def info(title, check_mode=False, **args):
     entry = dict(name=title, ignore_errors=True, **{INFO: args})
