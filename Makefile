@@ -45,7 +45,7 @@ TEST_ENV := PATH="$(VENV)/bin:$$PATH" \
 	PYTHONPATH="$(COLLECTIONS):$(CURDIR)/tests/simulator$${PYTHONPATH:+:$$PYTHONPATH}"
 
 .PHONY: help venv collection-link sanity units integration lint molecule test matrix \
-	demo bench docs build changelog changelog-lint changelog-release clean distclean
+	demo bench soak soak-quick docs build changelog changelog-lint changelog-release clean distclean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -79,7 +79,7 @@ molecule: venv collection-link ## molecule test for every scenario (roles/*/mole
 # fails early (changelog lint and units take seconds), then sanity, lint, docs, the end-to-end runs;
 # then the units and integration suites on every other line. One table at the end, a row per line.
 # In CI every step runs even after a failure (KEEP_GOING=1 when CI is set), so one run reports all.
-TEST_STEPS ?= venv,changelog-lint,units,sanity,lint,docs,integration,molecule
+TEST_STEPS ?= venv,changelog-lint,units,sanity,lint,docs,integration,molecule,soak-quick
 MATRIX_STEPS ?= venv,units,integration
 test: ## everything CI runs: the default line in full, units + integration on every other line
 	@TEST_NAME=test hacking/test.sh $(DEFAULT_LINE):$(TEST_STEPS) \
@@ -97,6 +97,12 @@ demo: venv ## build + install the collection, start the simulator, run playbooks
 bench: venv collection-link ## the benchmark, tests/bench/bench.py (not part of make test; BENCH_ARGS=--quick)
 	@if [ -f tests/bench/bench.py ]; then $(TEST_ENV) "$(VPY)" tests/bench/bench.py $(BENCH_ARGS); \
 	else echo "bench: tests/bench/bench.py is not written yet"; fi
+
+soak: venv collection-link ## bounded soak: 2,000 queue updates across 5 tenants under seeded chaos (not in make test)
+	@$(TEST_ENV) "$(VPY)" tests/soak/soak.py --updates 2000 --tenants 5 $(SOAK_ARGS)
+
+soak-quick: venv collection-link ## the 60-second soak that make test runs
+	@$(TEST_ENV) "$(VPY)" tests/soak/soak.py --duration 60 $(SOAK_ARGS)
 
 # Every module's documentation must render with ansible-doc; then the docs site is built by
 # hacking/build-docs.sh (antsibull-docs + Sphinx) once it exists.
