@@ -175,6 +175,25 @@ def three_ways(module, args, name='queue'):
     ]
 
 
+def alone(collections):
+    """The environment with ``collections`` as the ONLY collections path.
+
+    PYTHONPATH goes too: `make` puts .build/collections (the work tree's link) on it, and
+    ansible-galaxy then finds alohub.callcenter "already installed" and installs nothing.
+    """
+    env = dict((k, v) for k, v in os.environ.items() if k != 'PYTHONPATH')
+    env['ANSIBLE_COLLECTIONS_PATH'] = str(collections)
+    return env
+
+
+def run(cmd, **kwargs):
+    """Run a command that must succeed; its stdout."""
+    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, check=False,
+                          stdin=subprocess.DEVNULL, timeout=300, **kwargs)
+    assert proc.returncode == 0, '%s exited %d:\n%s\n%s' % (cmd, proc.returncode, proc.stdout, proc.stderr)
+    return proc.stdout
+
+
 # An oracle for what the modules return, written here independently of the
 # collection's own queue model, from the raw records the simulator stores.
 STRATEGY_NAMES = {1: 'normal', 2: 'vip', 3: 'blacklist', 4: 'divert', 99: 'locked'}

@@ -19,12 +19,11 @@ Skipped only when ansible-builder is not installed (`make venv` installs it).
 import os
 import re
 import shutil
-import subprocess
 
 import pytest
 import yaml
 
-from conftest import BIN, REPO
+from conftest import BIN, REPO, alone, run
 
 NAMESPACE, NAME = 'alohub', 'callcenter'
 BUILDER = BIN / 'ansible-builder'
@@ -32,24 +31,6 @@ BUILDER = BIN / 'ansible-builder'
 pytestmark = pytest.mark.skipif(
     not BUILDER.exists(),
     reason='ansible-builder is not installed next to %s (make venv installs it from tests/requirements-dev.txt)' % BIN)
-
-
-def alone(collections):
-    """The environment with ``collections`` as the ONLY collections path.
-
-    PYTHONPATH goes too: `make` puts .build/collections (the work tree's link) on it, and
-    ansible-galaxy then finds alohub.callcenter "already installed" and installs nothing.
-    """
-    env = dict((k, v) for k, v in os.environ.items() if k != 'PYTHONPATH')
-    env['ANSIBLE_COLLECTIONS_PATH'] = str(collections)
-    return env
-
-
-def run(cmd, **kwargs):
-    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, check=False,
-                          stdin=subprocess.DEVNULL, timeout=300, **kwargs)
-    assert proc.returncode == 0, '%s exited %d:\n%s\n%s' % (cmd, proc.returncode, proc.stdout, proc.stderr)
-    return proc.stdout
 
 
 def requirement_names(lines):

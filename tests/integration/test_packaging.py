@@ -13,14 +13,12 @@ shipped in the artifact (galaxy.yml), which has no galaxy.yml or hacking/ to tes
 """
 
 import json
-import os
-import subprocess
 import tarfile
 
 import pytest
 import yaml
 
-from conftest import ACME, ACME_KEY, BIN, REPO, Ansible
+from conftest import ACME, ACME_KEY, BIN, REPO, Ansible, alone, run
 
 NAMESPACE, NAME = 'alohub', 'callcenter'
 
@@ -68,24 +66,6 @@ REQUIRED = [
     'playbooks/demo.yml', 'playbooks/export.yml', 'playbooks/apply.yml', 'playbooks/drift.yml',
     'tests/config.yml',
 ]
-
-
-def alone(collections):
-    """The environment with ``collections`` as the ONLY collections path.
-
-    PYTHONPATH goes too: `make` puts .build/collections (the work tree's link) on it, and
-    ansible-galaxy then finds alohub.callcenter "already installed" and installs nothing.
-    """
-    env = dict((k, v) for k, v in os.environ.items() if k != 'PYTHONPATH')
-    env['ANSIBLE_COLLECTIONS_PATH'] = str(collections)
-    return env
-
-
-def run(cmd, **kwargs):
-    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, check=False,
-                          stdin=subprocess.DEVNULL, timeout=300, **kwargs)
-    assert proc.returncode == 0, '%s exited %d:\n%s\n%s' % (cmd, proc.returncode, proc.stdout, proc.stderr)
-    return proc.stdout
 
 
 def version():
