@@ -67,6 +67,8 @@ export ALOHUB_API_URL=http://127.0.0.1:$port
 export ALOHUB_API_KEY=sk_test_acme
 # Scratch directory the playbook may write to (export files); removed on exit.
 export ALOHUB_DEMO_DIR=$work
+# The plays run on the implicit localhost on purpose; Ansible's two warnings about that are noise here.
+export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 echo "demo: simulator at $ALOHUB_API_URL (tenant 20260310, key sk_test_acme); running $playbook"
 # In the background + wait, so a TERM to this script stops the demo at once (bash runs traps only
 # between foreground commands); the EXIT trap then stops the playbook and the simulator.
