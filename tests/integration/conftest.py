@@ -13,12 +13,12 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+from playenv import BIN, REPO, link_collection, playbook_env
+
 sys.path.insert(0, str(REPO / 'tests' / 'simulator'))
 
 from alohub_sim.harness import (  # noqa: E402  pylint: disable=wrong-import-position
@@ -27,18 +27,12 @@ from alohub_sim.harness import (  # noqa: E402  pylint: disable=wrong-import-pos
 
 __all__ = ['ACME', 'ACME_KEY', 'ACME_READONLY_KEY', 'GLOBEX', 'GLOBEX_KEY']
 
-BIN = Path(sys.executable).parent
-CALLBACKS = Path(__file__).resolve().parent / 'callback_plugins'
 RECAP = re.compile(r'^localhost\s+:\s+(.*)$', re.M)
 
 
 def collections_root(tmp_path_factory):
     """A directory holding ansible_collections/alohub/callcenter -> the repo."""
-    root = tmp_path_factory.mktemp('collections')
-    link = root / 'ansible_collections' / 'alohub' / 'callcenter'
-    link.parent.mkdir(parents=True)
-    link.symlink_to(REPO, target_is_directory=True)
-    return root
+    return link_collection(tmp_path_factory.mktemp('collections'))
 
 
 @pytest.fixture(scope='session')
@@ -105,21 +99,7 @@ class Ansible:
         self.count = 0
 
     def env(self, extra=None):
-        env = dict((k, v) for k, v in os.environ.items() if not k.startswith('ALOHUB_'))
-        env.update(
-            ANSIBLE_COLLECTIONS_PATH=str(self.collections),
-            ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
-            ANSIBLE_CALLBACKS_ENABLED='capture',
-            ANSIBLE_NOCOLOR='1',
-            ANSIBLE_FORCE_COLOR='0',
-            ANSIBLE_LOCALHOST_WARNING='false',
-            ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
-            ANSIBLE_RETRY_FILES_ENABLED='false',
-            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-            PATH=str(BIN) + os.pathsep + env.get('PATH', ''),
-        )
-        env.update(extra or {})
-        return env
+        return playbook_env(self.collections, **(extra or {}))
 
     def defaults(self, **overrides):
         """The connection options for module_defaults: the simulator, tenant acme."""

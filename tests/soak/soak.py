@@ -26,7 +26,6 @@ What it saw (updates, tasks, requests, faults injected by kind, retries,
 
 import argparse
 import json
-import os
 import random
 import re
 import subprocess
@@ -39,17 +38,17 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / 'tests' / 'simulator'))
+sys.path.insert(0, str(REPO / 'tests' / 'integration'))
 
 import yaml  # noqa: E402  pylint: disable=wrong-import-position
 
 import chaos_mix  # noqa: E402  pylint: disable=wrong-import-position
 from hostplay import host_playbook  # noqa: E402  pylint: disable=wrong-import-position
 from alohub_sim.harness import Simulator  # noqa: E402  pylint: disable=wrong-import-position
+from playenv import BIN, link_collection, playbook_env  # noqa: E402  pylint: disable=wrong-import-position
 
 QUEUE = 'alohub.callcenter.inbound_queue'
 QUEUES = 'alohub.callcenter.inbound_queues'
-CALLBACKS = REPO / 'tests' / 'integration' / 'callback_plugins'
-BIN = Path(sys.executable).parent
 SETTINGS = ('strategy', 'moh_file_id', 'max_wait_sec', 'announce_position')
 UNMANAGED = ('callinName', 'agentSelector', 'callinNumber')
 RETRIES = re.compile(r'(\d+) retr(?:y|ies) of requests to the AloHub API')
@@ -92,7 +91,7 @@ class Soak:
         self.rng = random.Random(args.seed)
         self.count = 0
         self.tenants = dict(('9%07d' % n, 'sk_soak_%d_%s' % (n, 'x' * 8)) for n in range(1, args.tenants + 1))
-        self.collections = self._collections()
+        self.collections = link_collection(self.workdir / 'collections')
         self.figures = dict(updates=0, entries=0, tasks=0, tasks_failed=0, entries_failed=0, playbooks=0, rounds=0,
                             requests=0, puts=0, status_429=0, status_429_rate_limiter=0, retries_reported=0,
                             busiest_window=0, failures=[], faults_injected={}, wall_seconds=0.0)
@@ -100,29 +99,8 @@ class Soak:
         self.desired = {}   # tenant -> {queue id: {option: value}}
 
     # -- plumbing ------------------------------------------------------------
-    def _collections(self):
-        root = self.workdir / 'collections'
-        link = root / 'ansible_collections' / 'alohub' / 'callcenter'
-        link.parent.mkdir(parents=True)
-        link.symlink_to(REPO, target_is_directory=True)
-        return root
-
     def env(self, capture):
-        env = dict((k, v) for k, v in os.environ.items() if not k.startswith('ALOHUB_'))
-        env.update(
-            ANSIBLE_COLLECTIONS_PATH=str(self.collections),
-            ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
-            ANSIBLE_CALLBACKS_ENABLED='capture',
-            ANSIBLE_NOCOLOR='1',
-            ANSIBLE_LOCALHOST_WARNING='false',
-            ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
-            ANSIBLE_RETRY_FILES_ENABLED='false',
-            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-            ANSIBLE_FORKS=str(len(self.tenants)),
-            ALOHUB_TEST_CAPTURE=str(capture),
-            PATH=str(BIN) + os.pathsep + os.environ.get('PATH', ''),
-        )
-        return env
+        return playbook_env(self.collections, ANSIBLE_FORKS=str(len(self.tenants)), ALOHUB_TEST_CAPTURE=str(capture))
 
     def play(self, per_tenant, check=False):
         """Run one playbook: one host per tenant, all at once. The captured tasks."""
