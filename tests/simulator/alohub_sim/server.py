@@ -215,6 +215,10 @@ class Handler(BaseHTTPRequestHandler):
     """One connection; HTTP/1.1 keep-alive."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm on, the body
+    # waited for the client's delayed ACK (40 ms on Linux) on every keep-alive
+    # request. Gateways such as Kong/nginx run with TCP_NODELAY; so does this.
+    disable_nagle_algorithm = True
     server_version = "alohub-sim"
     sys_version = ""
     timeout = 300
