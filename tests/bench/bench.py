@@ -261,6 +261,15 @@ def prepare(sim, ansible, count, drift, sim_config):
     return records, desired, len(drifted)
 
 
+def median_run(runs):
+    """The run with the median wall time; every run's time is kept in ``walls``, every run's problems too."""
+    ordered = sorted(runs, key=lambda r: r['wall'])
+    chosen = dict(ordered[len(ordered) // 2])
+    chosen['walls'] = [r['wall'] for r in runs]
+    chosen['problems'] = [problem for r in runs for problem in r['problems']]
+    return chosen
+
+
 def round_trip_ms(sim, samples=20):
     """Median time of one keep-alive GET of one queue with no added latency: the simulator's own cost per request."""
     sim.reset({TENANT: dict(keys={API_KEY: ['queue']}, queues=server_records(1))})
@@ -348,6 +357,13 @@ def fmt_time(seconds):
     return '%.1f s' % seconds
 
 
+def fmt_wall(result):
+    walls = result.get('walls') or []
+    if len(walls) < 2:
+        return fmt_time(result['wall'])
+    return '%s (median of %s)' % (fmt_time(result['wall']), ', '.join('%.1f' % w for w in walls))
+
+
 def fmt_mb(value):
     return '-' if value is None else '%.0f' % value
 
@@ -399,18 +415,26 @@ def build_report(args, results, skipped, machine, elapsed):
                        'the client\'s delayed ACK (40 ms on Linux). Every approach pays it on every request; the bulk '
                        'module, whose time is mostly requests, pays relatively most.' if trip > 20 else ''))
         out.append('')
-    out.append('Measured per run: **time** = wall time of the `ansible-playbook` process (start-up included); '
-               '**requests** and **429s** from the simulator\'s request log; **module MB** = the largest peak RSS of any '
-               'module process (an interpreter wrapper, `ansible_python_interpreter`, records each one\'s `ru_maxrss`; '
-               'it adds about 15 ms to every module run, the same for all approaches); **tree MB** = the largest peak RSS '
-               'of any process of the ansible-playbook tree (`wait4` of ansible-playbook: the controller, its workers '
-               'and the modules); **in modules** = wall time spent in module processes, summed (one per loop item; '
-               'the rest of **time** is the controller: start-up, templating, results); **API phase** = first to last API '
-               'request in the simulator\'s log; **load** = the higher of '
-               'the 1-minute load averages at the start and end of the run (2 cores; other jobs shared the machine, '
-               'and a loop\'s time grows with the load); **floor** = requests made (429s excluded) / rate limit, the least time the gateway '
-               'allows for them. After every run the server state is compared with the desired state (and the fields '
-               'not managed must be untouched); after every bulk run the bulk playbook is run again and must make no PUT.')
+    out.append('Columns:')
+    out.append('')
+    out.append('- **time**: wall time of the `ansible-playbook` process, start-up included%s.' % (
+        '; for inbound_queues in the main table the median of %d runs, each from a fresh reset (the other columns '
+        'come from that run): a run takes seconds, so one hiccup of the shared machine would double it' % args.bulk_repeat
+        if args.bulk_repeat > 1 else ''))
+    out.append('- **in modules**: wall time spent inside module processes, summed (one process per loop item); the rest '
+               'of **time** is the controller: start-up, templating, handling results.')
+    out.append('- **API phase**: first to last API request of the run in the simulator\'s log.')
+    out.append('- **requests**, **429s**: from the simulator\'s request log (GET list = list pages, GET = one queue).')
+    out.append('- **floor**: requests made (429s excluded) / rate limit: the least time the gateway allows for them.')
+    out.append('- **module MB**: the largest peak RSS of any module process. `ansible_python_interpreter` is a small '
+               'wrapper that runs the real interpreter and records its `ru_maxrss`; it adds about 15 ms to every module '
+               'run, the same for all approaches.')
+    out.append('- **tree MB**: the largest peak RSS of any process of the ansible-playbook tree (`wait4` on '
+               'ansible-playbook: the controller, its workers and the modules).')
+    out.append('- **load**: the higher of the 1-minute load averages at the start and end of the run (2 cores; other '
+               'jobs shared the machine, and a loop\'s time grows with the load).')
+    out.append('- **converged**: after every run the server state is compared with the desired state, and the fields '
+               'not managed must be untouched; after every bulk run the bulk playbook runs again and must make no PUT.')
     out.append('')
     out.append('## Results')
     out.append('')
@@ -428,7 +452,7 @@ def build_report(args, results, skipped, machine, elapsed):
                     continue
                 floor = floor_seconds(r['requests'] - r['r429'], args.base_rate)
                 out.append('| %d | %d %% | %s | %s | %s | %s | %d (%d/%d/%d) | %d | %s | %s | %s | %.1f | %s |' % (
-                    count, drift, NAMES[approach], fmt_time(r['wall']), fmt_time(r.get('module_seconds')),
+                    count, drift, NAMES[approach], fmt_wall(r), fmt_time(r.get('module_seconds')),
                     fmt_time(api_span(r)), r['requests'], r['lists'],
                     r['gets'], r['puts'], r['r429'], fmt_time(floor), fmt_mb(r['module_rss_mb']), fmt_mb(r['tree_rss_mb']),
                     max(r['load']),
@@ -734,6 +758,10 @@ def parse_args(argv):
     parser.add_argument('--loop-max', type=int, default=None,
                         help='largest N at which the loops run (default 500: at 0.3-0.6 s per module run, a loop over 2000 '
                              'queues takes 15-40 minutes per run)')
+    parser.add_argument('--bulk-repeat', type=int, default=3,
+                        help='runs of the bulk playbook per cell of the main table, the median is reported (default 3: '
+                             'a run takes seconds, so one hiccup of a shared machine would double it; loops run for minutes '
+                             'and are run once)')
     parser.add_argument('--approaches', default=','.join(APPROACHES), help='subset of uri,module,bulk (default all)')
     parser.add_argument('--out', type=Path, default=None, help='markdown report (default docs/benchmark.md; --quick: tests/output/bench/)')
     parser.add_argument('--png', type=Path, default=None, help='plot (default docs/benchmark.png; --quick: tests/output/bench/)')
@@ -768,7 +796,7 @@ def parse_args(argv):
 
 
 RUN_SETTINGS = ('sizes', 'drift', 'latency_ms', 'page_size_cap', 'base_rate', 'rate_limit', 'bind_sizes', 'bind_loop_max',
-                'loop_max', 'approaches')
+                'loop_max', 'approaches', 'bulk_repeat')
 
 
 def write_outputs(args, results, skipped, machine, elapsed, have_matplotlib):
@@ -786,7 +814,7 @@ def report_again(args):
     """--from-json: the report and the plot of an earlier run, with the settings it ran with."""
     data = json.loads(args.from_json.read_text(encoding='utf-8'))
     for name in RUN_SETTINGS:
-        value = data['args'][name]
+        value = data['args'].get(name, 1 if name == 'bulk_repeat' else None)
         setattr(args, name, tuple(value) if name in ('base_rate', 'rate_limit') else value)
     write_outputs(args, data['results'], data['skipped'], data['machine'], data['elapsed'], ensure_matplotlib(not args.no_install))
     return 0
@@ -820,7 +848,9 @@ def main(argv=None):
                         if approach in LOOPS and count > args.loop_max:
                             skipped.append('%s at N = %d, drift %d %%' % (NAMES[approach], count, drift))
                             continue
-                        results.append(measure(sim, ansible, approach, count, drift, base_config, 'main'))
+                        repeats = args.bulk_repeat if approach == 'bulk' else 1
+                        runs = [measure(sim, ansible, approach, count, drift, base_config, 'main') for dummy in range(repeats)]
+                        results.append(median_run(runs))
             print('binding rate limit %s:' % describe_rate(args.rate_limit), flush=True)
             for count in args.bind_sizes:
                 for approach in args.approaches:
