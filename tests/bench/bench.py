@@ -156,7 +156,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
 class Ansible:
     """ansible-playbook with the collection linked in a temporary tree and a memory-recording interpreter."""
 
-    def __init__(self, workdir, api_url):
+    def __init__(self, workdir, api_url, bulk_parallel=None):
         self.workdir = Path(workdir)
         self.playbook_bin = Path(sys.executable).parent / 'ansible-playbook'
         if not self.playbook_bin.exists():
@@ -174,7 +174,10 @@ class Ansible:
         self.inventory.write_text('localhost ansible_connection=local ansible_python_interpreter=%s\n' % self.interpreter,
                                   encoding='utf-8')
         self.connection = self.workdir / 'connection.json'
-        self.connection.write_text(json.dumps(dict(bench_api_url=api_url, bench_api_key=API_KEY)), encoding='utf-8')
+        connection = dict(bench_api_url=api_url, bench_api_key=API_KEY)
+        if bulk_parallel:
+            connection['bench_parallel'] = bulk_parallel
+        self.connection.write_text(json.dumps(connection), encoding='utf-8')
         self.desired = self.workdir / 'desired.json'
         self.logs = self.workdir / 'logs'
         self.logs.mkdir()
@@ -399,7 +402,8 @@ def build_report(args, results, skipped, machine, elapsed):
     out.append('- **inbound_queue loop**: `alohub.callcenter.inbound_queue` with `loop:` (GET, PUT when it differs, '
                'GET to verify) (`tests/bench/playbooks/module_loop.yml`).')
     out.append('- **inbound_queues**: `alohub.callcenter.inbound_queues` in one task (list pages, PUT only the '
-               'changed queues with `parallel: 4`, verify) (`tests/bench/playbooks/bulk.yml`).')
+               'changed queues with %s, verify) (`tests/bench/playbooks/bulk.yml`).'
+               % ('`parallel: %d`' % args.bulk_parallel if args.bulk_parallel else 'the default `parallel: 4`'))
     out.append('')
     out.append('Setup: simulator latency %d ms per request, page size cap %d, rate limit %s (the simulator\'s default) '
                'for the main table; Ansible defaults (linear strategy, no pipelining), one host, `connection: local`.'
@@ -762,6 +766,8 @@ def parse_args(argv):
                         help='runs of the bulk playbook per cell of the main table, the median is reported (default 3: '
                              'a run takes seconds, so one hiccup of a shared machine would double it; loops run for minutes '
                              'and are run once)')
+    parser.add_argument('--bulk-parallel', type=int, default=None,
+                        help='the parallel option of inbound_queues (default: the module\'s default)')
     parser.add_argument('--approaches', default=','.join(APPROACHES), help='subset of uri,module,bulk (default all)')
     parser.add_argument('--out', type=Path, default=None, help='markdown report (default docs/benchmark.md; --quick: tests/output/bench/)')
     parser.add_argument('--png', type=Path, default=None, help='plot (default docs/benchmark.png; --quick: tests/output/bench/)')
@@ -796,7 +802,7 @@ def parse_args(argv):
 
 
 RUN_SETTINGS = ('sizes', 'drift', 'latency_ms', 'page_size_cap', 'base_rate', 'rate_limit', 'bind_sizes', 'bind_loop_max',
-                'loop_max', 'approaches', 'bulk_repeat')
+                'loop_max', 'approaches', 'bulk_repeat', 'bulk_parallel')
 
 
 def write_outputs(args, results, skipped, machine, elapsed, have_matplotlib):
@@ -814,7 +820,7 @@ def report_again(args):
     """--from-json: the report and the plot of an earlier run, with the settings it ran with."""
     data = json.loads(args.from_json.read_text(encoding='utf-8'))
     for name in RUN_SETTINGS:
-        value = data['args'].get(name, 1 if name == 'bulk_repeat' else None)
+        value = data['args'].get(name, dict(bulk_repeat=1).get(name))
         setattr(args, name, tuple(value) if name in ('base_rate', 'rate_limit') else value)
     write_outputs(args, data['results'], data['skipped'], data['machine'], data['elapsed'], ensure_matplotlib(not args.no_install))
     return 0
@@ -838,7 +844,7 @@ def main(argv=None):
     workdir = tempfile.mkdtemp(prefix='alohub-bench-')
     try:
         with Simulator() as sim:
-            ansible = Ansible(workdir, sim.url)
+            ansible = Ansible(workdir, sim.url, args.bulk_parallel)
             machine['round_trip_ms'] = round_trip_ms(sim)
             print('simulator round trip without added latency: %.1f ms per request' % machine['round_trip_ms'], flush=True)
             print('main table:', flush=True)
