@@ -18,11 +18,12 @@ options:
     default: https://xapi.alohub.vn
   api_key:
     description:
-      - API key with the C(queue) scope.
-      - Never shown in output, errors or diffs.
+      - API key with the C(queue) scope. Required (here or in E(ALOHUB_API_KEY)); only
+        O(alohub.callcenter.inbound_queues#module:state=rendered) of M(alohub.callcenter.inbound_queues) runs without one.
+      - Never shown in output, errors or diffs, neither as given nor URL-encoded or base64-encoded.
+        A key shorter than 8 characters is refused, because it cannot be masked safely.
       - If not set, the value of the E(ALOHUB_API_KEY) environment variable is used.
     type: str
-    required: true
   auth_header:
     description:
       - Which header carries the key.
@@ -50,7 +51,8 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP request.
+      - Seconds one HTTP request may take by the wall clock, for connecting, sending, and receiving the whole answer
+        (headers and body). An answer that trickles in slower than that is abandoned as a timeout and retried.
       - If not set, the value of the E(ALOHUB_TIMEOUT) environment variable is used.
     type: int
     default: 30
@@ -65,8 +67,21 @@ options:
     description:
       - The longest single wait in seconds, back-off included.
       - A C(Retry-After) longer than this fails the task at once, with a message saying so, instead of sleeping.
+      - A C(Retry-After) of zero, a negative number or a date in the past is treated as absent (back-off).
     type: int
     default: 60
+  retry_budget:
+    description:
+      - The most seconds one task may spend waiting before retries, all requests of the task together
+        (with M(alohub.callcenter.inbound_queues), all its queues). A retry that would wait past it is not made;
+        the task fails with a message that says the budget is spent.
+      - Waits for the next rate-limit window (pacing, before a request is sent) are not retries and do not count;
+        the task warns when they add up to 10 seconds or more.
+      - So a task against an unresponsive API ends within about
+        (requests x (O(retries) + 1) x O(timeout)) + O(retry_budget) seconds.
+      - If not set, the value of the E(ALOHUB_RETRY_BUDGET) environment variable is used.
+    type: int
+    default: 300
 requirements:
   - python >= 3.9
   - requests

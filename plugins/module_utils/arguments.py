@@ -33,7 +33,9 @@ AUTH_HEADERS = {
 # name: (argument spec entry, environment variable or None)
 CONNECTION_OPTIONS = {
     'api_url': (dict(type='str', default=DEFAULT_API_URL), 'ALOHUB_API_URL'),
-    'api_key': (dict(type='str', required=True, no_log=True), 'ALOHUB_API_KEY'),
+    # Required, but checked by connection_settings() rather than by Ansible: its message names
+    # ALOHUB_API_KEY, and state=rendered of inbound_queues runs without a key.
+    'api_key': (dict(type='str', no_log=True), 'ALOHUB_API_KEY'),
     'auth_header': (dict(type='str', default='authorization', choices=sorted(AUTH_HEADERS)), 'ALOHUB_AUTH_HEADER'),
     'tenant_id': (dict(type='str'), 'ALOHUB_TENANT_ID'),
     'validate_certs': (dict(type='bool', default=True), 'ALOHUB_VALIDATE_CERTS'),
@@ -41,7 +43,16 @@ CONNECTION_OPTIONS = {
     'timeout': (dict(type='int', default=30), 'ALOHUB_TIMEOUT'),
     'retries': (dict(type='int', default=5), 'ALOHUB_RETRIES'),
     'max_retry_wait': (dict(type='int', default=60), None),
+    'retry_budget': (dict(type='int', default=300), 'ALOHUB_RETRY_BUDGET'),
 }
+
+# A key shorter than this cannot be masked in output without masking ordinary
+# words too (a key "wav" would turn every "a.wav" into "a.********").
+MIN_KEY_LENGTH = 8
+
+# The environment variables that gave an option its value in this run (filled by
+# non_empty_env), so that a message about a bad value can name the variable.
+FROM_ENV = {}
 
 # Bytes that must never reach an HTTP header: CR/LF would let a value inject
 # headers, the rest are rejected by servers in confusing ways.
@@ -58,8 +69,15 @@ def non_empty_env(*names):
     for name in names:
         value = os.environ.get(name)
         if value:
+            FROM_ENV[name] = value
             return value
     raise AnsibleFallbackNotFound
+
+
+def env_source(option):
+    """The environment variable that set ``option`` in this run, or None."""
+    env = CONNECTION_OPTIONS.get(option, (None, None))[1]
+    return env if env in FROM_ENV else None
 
 
 def connection_argument_spec():
@@ -95,12 +113,19 @@ def connection_settings(params):
     settings['api_url'] = url.rstrip('/')
 
     key = settings['api_key']
-    if not key or not key.strip():
+    if key is None:
+        raise ValidationError('api_key is required: set the api_key option (for all modules at once with module_defaults '
+                              'group/alohub.callcenter.alohub) or the ALOHUB_API_KEY environment variable', option='api_key')
+    if not key.strip():
         raise ValidationError('api_key is empty; set it or the ALOHUB_API_KEY environment variable', option='api_key')
+    # Never echo the key, not even a part of it.
     if _CONTROL_CHARS.search(key) or key != key.strip() or not key.isascii():
-        # Never echo the key, not even a part of it.
         raise ValidationError('api_key contains control characters, non-ASCII characters (such as typographic quotes) '
                               'or surrounding white space', option='api_key')
+    if len(key) < MIN_KEY_LENGTH:
+        raise ValidationError('api_key is shorter than %d characters: a key that short cannot be masked safely in output '
+                              '(every occurrence of it in ordinary text would be masked too), and AloHub API keys are '
+                              'longer; check that the whole key was given' % MIN_KEY_LENGTH, option='api_key')
 
     tenant = settings['tenant_id']
     if tenant is not None:
@@ -114,9 +139,11 @@ def connection_settings(params):
         raise ValidationError('ca_path %s does not exist; give the CA bundle (a PEM file) or a directory of CA certificates'
                               % ca_path, option='ca_path')
 
-    for name, low in (('timeout', 1), ('retries', 0), ('max_retry_wait', 0)):
+    for name, low in (('timeout', 1), ('retries', 0), ('max_retry_wait', 0), ('retry_budget', 0)):
         if settings[name] < low:
-            raise ValidationError('%s must be at least %d; got %d' % (name, low, settings[name]), option=name)
+            source = env_source(name)
+            raise ValidationError('%s must be at least %d; got %d%s' % (
+                name, low, settings[name], ' (from the %s environment variable)' % source if source else ''), option=name)
     return settings
 
 

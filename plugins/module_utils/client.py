@@ -4,24 +4,47 @@
 
 """The AloHub inbound-queue API's verbs, on top of the transport.
 
-The client speaks API records (``callinId``...) and knows the envelopes:
-the list answer wraps records in ``{"success", "totalRecord", "data"}``, GET
-by id answers the bare record, PUT answers an envelope with no record.
+The client knows the envelopes (the list answer wraps records in
+``{"success", "totalRecord", "data"}``, GET by id answers the bare record, PUT
+answers an envelope with no record) and hands back normalised records
+(queue_model), so nothing above it sees an API record. Every answer is
+checked: a record of the wrong shape, a list that cannot be read whole, or
+another queue's record where one was asked for is a ResponseError naming it.
+
+Imports transport's errors and queue_model; nothing above it.
 """
 
 from __future__ import annotations
 
-from ansible_collections.alohub.callcenter.plugins.module_utils.errors import ApiError, ResponseError
-from ansible_collections.alohub.callcenter.plugins.module_utils.queue_model import queue_id
+from ansible_collections.alohub.callcenter.plugins.module_utils import queue_model
+from ansible_collections.alohub.callcenter.plugins.module_utils.errors import (
+    ApiError,
+    RecordError,
+    ResponseError,
+    RouteError,
+)
 
 
 QUEUES_PATH = '/v1/queues/inbound'
 PAGE_SIZE = 100          # asked for; the server may serve fewer per page
-MAX_PAGES = 10000        # a hard stop against a server that pages forever
+MAX_QUEUES = 50000       # a totalRecord above this is refused rather than read
+SLACK_PAGES = 2          # pages read past what totalRecord needs, for pages that shift while read
 
 
 def queue_path(value):
-    return '%s/%d' % (QUEUES_PATH, queue_id(value))
+    return '%s/%d' % (QUEUES_PATH, queue_model.queue_id(value))
+
+
+class Listing:
+    """Every queue of the tenant, normalised, in server order; ``pages`` = the requests the read took."""
+
+    def __init__(self, queues, total, pages):
+        self.queues = queues
+        self.total = total
+        self.pages = pages
+
+    def by_id(self):
+        return dict((queue['id'], queue) for queue in self.queues)
 
 
 class QueueClient:
@@ -29,71 +52,97 @@ class QueueClient:
     def __init__(self, transport):
         self.transport = transport
         self.warnings = []
-        self.last_list_pages = 0  # requests the last list_all() made
 
     def list_page(self, page, size=PAGE_SIZE):
-        """One page: (API records, totalRecord)."""
+        """One page: (normalised records, totalRecord)."""
         reply = self.transport.request('GET', QUEUES_PATH, params={'page': page, 'size': size})
         data = reply.data
+
+        def bad(problem):
+            return ResponseError('GET', reply.url, reply.status, problem, path=QUEUES_PATH)
+
         if not isinstance(data, dict):
-            raise ResponseError('GET', QUEUES_PATH, reply.status, 'the list answer is not a JSON object',
-                                body_start=repr(data)[:200])
+            raise bad('the list answer is not a JSON object')
+        if _reports_failure(data):
+            raise bad('the list answer reports no success (success %r, error_code %r)'
+                      % (data.get('success'), data.get('error_code')))
         records = data.get('data')
-        total = data.get('totalRecord')
         if records is None:
             records = []
-        if not isinstance(records, list) or not all(isinstance(r, dict) and 'callinId' in r for r in records):
-            raise ResponseError('GET', QUEUES_PATH, reply.status, '"data" is not a list of queue records')
-        try:
+        if not isinstance(records, list):
+            raise bad('"data" is not a list of queue records')
+        total = data.get('totalRecord')
+        if isinstance(total, str) and total.strip().isascii() and total.strip().isdigit():
             total = int(total)
-        except (TypeError, ValueError):
-            raise ResponseError('GET', QUEUES_PATH, reply.status, '"totalRecord" is not a number: %r' % (total,))
-        return records, total
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            raise bad('"totalRecord" is not a count of queues: %s' % _shown(total))
+        if total > MAX_QUEUES:
+            raise bad('"totalRecord" is %d, more queues than this collection reads (%d); if the tenant really holds '
+                      'that many, report it to the collection maintainers' % (total, MAX_QUEUES))
+        queues = []
+        for index, record in enumerate(records):
+            try:
+                queues.append(queue_model.normalise(record, 'record %d of page %d' % (index, page)))
+            except RecordError as exc:
+                raise bad(exc.msg)
+        return queues, total
 
     def list_all(self, size=PAGE_SIZE):
-        """Every queue of the tenant: (API records in server order, totalRecord).
+        """Every queue of the tenant, or a ResponseError: the list is read whole or not at all.
 
-        Follows pages until ``totalRecord`` queues were seen. The server may cap
-        the page size, so progress is measured in records, not pages; records
-        are de-duplicated by id (pages can shift while we read). When the total
-        is contradicted by what was served, reading goes on until a page is
-        short or brings nothing new, and a warning says so.
+        Follows pages until ``totalRecord`` distinct queues were seen. The server
+        may cap the page size, so progress is measured in records, not pages;
+        records are de-duplicated by id. Reading stops at a page bound derived
+        from ``totalRecord``. When the queues read do not match ``totalRecord``
+        (the list changed while it was read, or the server is inconsistent) the
+        list is read once more; a second mismatch fails.
         """
+        listing, problem = self._read_all(size)
+        if problem is None:
+            return listing
+        listing, problem = self._read_all(size)
+        if problem is None:
+            return listing
+        raise ResponseError('GET', self.transport.shown(QUEUES_PATH), 200,
+                            'the queue list could not be read whole, twice: %s' % problem, path=QUEUES_PATH)
+
+    def _read_all(self, size):
         seen = {}
-        total = None
-        page = 0
-        page_len = None
-        stale_pages = 0
-        self.last_list_pages = 0
-        while page < MAX_PAGES:
-            records, total = self.list_page(page, size)
-            self.last_list_pages += 1
-            fresh = 0
-            for record in records:
-                key = record['callinId']
-                if key not in seen:
-                    seen[key] = record
-                    fresh += 1
-            if not records:
+        queues, total = self.list_page(0, size)
+        page_len = len(queues)
+        limit = (-(-total // page_len) + SLACK_PAGES) if page_len else 1
+        pages, stale, page, stop = 1, 0, 1, None
+        _add(seen, queues)
+        while len(seen) < total:
+            if not queues:
+                stop = 'page %d was empty' % (page - 1)
                 break
-            if page_len is None:
-                page_len = len(records)  # what the server really serves per page
-            stale_pages = stale_pages + 1 if fresh == 0 else 0
-            if stale_pages >= 2:
-                self.warnings.append('the queue list served the same records on consecutive pages; stopped reading at page %d' % page)
+            if pages >= limit:
+                stop = 'stopped after %d pages, the most that totalRecord %d allows at %d queues per page' % (
+                    pages, total, page_len)
                 break
-            if len(records) < page_len or len(seen) == total:
-                break
+            queues, total = self.list_page(page, size)
+            pages += 1
             page += 1
-        if total is not None and len(seen) != total:
-            self.warnings.append('the server reported totalRecord %d but served %d distinct queues' % (total, len(seen)))
-        return list(seen.values()), total
+            stale = 0 if _add(seen, queues) else stale + 1
+            if stale >= 2:
+                stop = 'pages %d and %d brought no queue not seen before' % (page - 2, page - 1)
+                break
+        listing = Listing(list(seen.values()), total, pages)
+        if len(seen) == total:
+            return listing, None
+        problem = 'the server reported totalRecord %d but served %d distinct queues in %d page%s (%d per page)' % (
+            total, len(seen), pages, '' if pages == 1 else 's', page_len)
+        return listing, problem + ('; %s' % stop if stop else '')
 
     def get(self, value):
-        """The API record of one queue, or None when the tenant has no such queue."""
-        path = queue_path(value)
+        """The normalised record of one queue, or None when the tenant has no such queue."""
+        queue = queue_model.queue_id(value)
+        path = queue_path(queue)
         try:
             reply = self.transport.request('GET', path)
+        except RouteError:
+            raise
         except ApiError as exc:
             if exc.status == 404:
                 return None
@@ -101,21 +150,55 @@ class QueueClient:
         record = reply.data
         if isinstance(record, dict) and 'callinId' not in record and isinstance(record.get('data'), dict):
             record = record['data']  # tolerate an envelope around the record
-        if not isinstance(record, dict) or 'callinId' not in record:
-            raise ResponseError('GET', path, reply.status, 'the answer is not a queue record', body_start=repr(record)[:200])
-        if str(record['callinId']).strip() != str(queue_id(value)):
+        try:
+            normalised = queue_model.normalise(record, 'the answer')
+        except RecordError as exc:
+            raise ResponseError('GET', reply.url, reply.status, exc.msg, path=path)
+        if normalised['id'] != queue:
             # Callers plan (and PUT) by the id in the record: another queue's record
             # would send the update to that other queue.
-            raise ResponseError('GET', path, reply.status, 'the answer is the record of queue %r, not of the queue asked for'
-                                % (record['callinId'],))
-        return record
+            raise ResponseError('GET', reply.url, reply.status, 'the answer is the record of queue %d, not of the queue '
+                                'asked for' % normalised['id'], path=path)
+        return normalised
 
     def update(self, value, body):
-        """PUT a partial update (wire form). Raises on anything but success."""
+        """PUT a partial update (wire form). Returns once the server accepted it; raises otherwise.
+
+        A 2xx answer is acceptance unless its envelope reports failure; an answer
+        that is not the documented envelope is accepted with a warning (the
+        read-back that follows decides whether the update took).
+        """
         path = queue_path(value)
         reply = self.transport.request('PUT', path, body=body)
         data = reply.data
-        if isinstance(data, dict) and str(data.get('success', '1')) not in ('1', 'true', 'True'):
-            raise ApiError('PUT', path, reply.status, data.get('error_code'), data.get('error_message'),
-                           reason='the server answered 2xx but did not report success')
-        return data
+        if isinstance(data, dict) and _reports_failure(data):
+            raise ApiError('PUT', reply.url, reply.status, _text(data.get('error_code')), _text(data.get('error_message')),
+                           reason='the server answered %d but reported failure' % reply.status, path=path)
+        if not isinstance(data, dict) or str(data.get('success')).strip().lower() not in ('1', 'true'):
+            self.warnings.append('PUT %s: the answer (HTTP %d) is not the documented success envelope (%s); '
+                                 'whether the update took is decided by reading the queue back'
+                                 % (reply.url, reply.status, _shown(data)))
+
+
+def _add(seen, queues):
+    """Add the queues not seen before; how many were new."""
+    fresh = 0
+    for queue in queues:
+        if queue['id'] not in seen:
+            seen[queue['id']] = queue
+            fresh += 1
+    return fresh
+
+
+def _reports_failure(envelope):
+    success = envelope.get('success')
+    return success is False or success == 0 or (isinstance(success, str) and success.strip().lower() in ('0', 'false'))
+
+
+def _text(value):
+    return None if value is None else str(value)[:200]
+
+
+def _shown(value, limit=80):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + '...'

@@ -15,26 +15,58 @@ Three forms of a queue exist:
 
 Both sides of a comparison are normalised first, so ``"120"`` and ``120``
 are equal and ``"1"``, ``1`` and ``True`` all mean "announce position on".
+
+What the API sends is untrusted: each field must have one of its documented
+shapes, or the record is rejected with a RecordError naming the record and the
+field. Nothing is coerced across types (a float or a boolean is never an id, a
+number is never a name). Imports errors only.
 """
 
 from __future__ import annotations
 
 import math
+import re
 
-from ansible_collections.alohub.callcenter.plugins.module_utils.errors import ValidationError
+from ansible.module_utils.common.validation import check_type_bool
+
+from ansible_collections.alohub.callcenter.plugins.module_utils.errors import RecordError, ValidationError
 
 
 STRATEGIES = {1: 'normal', 2: 'vip', 3: 'blacklist', 4: 'divert', 99: 'locked'}
 STRATEGY_CODES = dict((name, code) for code, name in STRATEGIES.items())
 MAX_TEXT = 255
+MAX_JSON_DEPTH = 32          # of a value returned as is (agentSelector)
+_WHOLE = re.compile(r'^\s*[0-9]+(\.0*)?\s*$')
+
+
+class _Bad(Exception):
+    """A field value the API should not have sent; the text says what it should be."""
+
+
+def _text_from_api(value):
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Bad('must be a string or null')
+    _check_text(value)
+    return value
+
+
+def _check_text(value):
+    try:
+        value.encode('utf-8')
+    except UnicodeEncodeError:
+        raise _Bad('is not valid text (it holds a lone UTF-16 surrogate)')
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class _Text:
     """A string; the wire form is the same string."""
 
-    @staticmethod
-    def from_api(value):
-        return None if value is None else str(value)
+    from_api = staticmethod(_text_from_api)
 
     @staticmethod
     def parse(option, value):
@@ -44,6 +76,10 @@ class _Text:
             raise ValidationError('%s must not be empty (the API cannot clear a setting)' % option, option=option)
         if len(value) > MAX_TEXT or any(ord(c) < 32 or ord(c) == 127 for c in value):
             raise ValidationError('%s must be at most %d characters without control characters' % (option, MAX_TEXT), option=option)
+        try:
+            _check_text(value)
+        except _Bad as exc:
+            raise ValidationError('%s %s' % (option, exc), option=option)
         return value
 
     @staticmethod
@@ -56,23 +92,27 @@ class _Seconds:
 
     @staticmethod
     def from_api(value):
-        if value is None or isinstance(value, bool):
-            return None if value is None else value
-        try:
-            number = float(str(value).strip())
-        except ValueError:
-            return value  # unreadable: kept as is, so it differs from any request
-        if not math.isfinite(number) or not number.is_integer():
-            return value
-        return int(number)  # "120", 120 and "120.0" are the same wait
+        if value is None:
+            return None
+        if _is_int(value):
+            number = value
+        elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            number = int(value)
+        elif isinstance(value, str) and value.isascii() and _WHOLE.match(value):
+            number = int(float(value)) if '.' in value else int(value)
+        else:
+            raise _Bad('must be a whole number of seconds (a number or a numeric string) or null')
+        if number < 0:
+            raise _Bad('must not be negative')
+        return number  # "120", 120 and "120.0" are the same wait
 
     @staticmethod
     def parse(option, value):
-        if isinstance(value, bool):
+        if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
             raise ValidationError('%s must be a whole number of seconds; got %r' % (option, value), option=option)
         try:
-            number = int(str(value).strip())
-        except ValueError:
+            number = int(str(value).strip()) if not isinstance(value, float) else int(value)
+        except (ValueError, OverflowError):
             raise ValidationError('%s must be a whole number of seconds; got %r' % (option, value), option=option)
         if number < 0:
             raise ValidationError('%s must be 0 or more; got %d' % (option, number), option=option)
@@ -84,23 +124,29 @@ class _Seconds:
 
 
 class _Flag:
-    """On or off; "0"/"1" on the wire, "0", "1", 0, 1 or null when read."""
+    """On or off; "0"/"1" on the wire, "0", "1", 0, 1, true, false or null when read."""
 
-    @staticmethod
-    def from_api(value):
-        if value is None:
-            return None
-        text = str(value).strip().lower()
-        if text in ('1', 'true'):
-            return True
-        if text in ('0', 'false'):
-            return False
-        return value
+    _READ = {'1': True, 'true': True, '0': False, 'false': False}
+
+    @classmethod
+    def from_api(cls, value):
+        if value is None or isinstance(value, bool):
+            return value
+        if _is_int(value) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in cls._READ:
+            return cls._READ[value.strip().lower()]
+        raise _Bad('must be "0", "1", 0, 1, true, false or null')
 
     @staticmethod
     def parse(option, value):
         if isinstance(value, bool):
             return value
+        if isinstance(value, str) or _is_int(value):
+            try:
+                return check_type_bool(value)  # yes/no, on/off, 1/0, as Ansible's bool options take
+            except TypeError:
+                pass
         raise ValidationError('%s must be true or false; got %r' % (option, value), option=option)
 
     @staticmethod
@@ -113,17 +159,16 @@ class _Strategy:
 
     @staticmethod
     def from_api(value):
-        if value is None or isinstance(value, bool):
+        if value is None or _is_int(value):
             return value
-        try:
-            return int(str(value).strip())
-        except ValueError:
-            return value
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            return int(value.strip())
+        raise _Bad('must be an integer code or null')
 
     @staticmethod
     def parse(option, value):
         code = None
-        if isinstance(value, int) and not isinstance(value, bool):
+        if _is_int(value):
             code = value
         elif isinstance(value, str):
             text = value.strip().lower()
@@ -142,35 +187,56 @@ class _Strategy:
         return value
 
 
-class _ReadOnly:
-    """Returned as the API gives it; not settable through the API."""
+class _Id:
+    """The queue id: a positive integer, exactly. It goes into URL paths."""
 
     @staticmethod
     def from_api(value):
+        if not _is_int(value) or value <= 0:
+            raise _Bad('must be a positive integer')
         return value
 
 
-class _ReadOnlyInt(_ReadOnly):
+class _ReadOnlyText:
+    """A read-only string (name, phone number); never turned into another type."""
+
+    from_api = staticmethod(_text_from_api)
+
+
+class _AsReturned:
+    """Returned as the API gives it, if it is plain JSON of bounded depth."""
 
     @staticmethod
     def from_api(value):
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return value
+        _check_plain(value, 0)
+        return value
 
 
-class _ReadOnlyText(_ReadOnly):
-
-    @staticmethod
-    def from_api(value):
-        return None if value is None else str(value)
+def _check_plain(value, depth):
+    if depth > MAX_JSON_DEPTH:
+        raise _Bad('is nested more than %d levels deep' % MAX_JSON_DEPTH)
+    if isinstance(value, str):
+        _check_text(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise _Bad('holds a number that is not finite')
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _Bad('holds a key that is not a string')
+            _check_text(key)
+            _check_plain(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_plain(item, depth + 1)
+    elif value is not None and not isinstance(value, (bool, int)):
+        raise _Bad('is not JSON data')
 
 
 # option name -> (API field on GET, PUT field or None when read-only, codec).
 # The order is the order of keys in a normalised record.
 FIELDS = (
-    ('id', 'callinId', None, _ReadOnlyInt),
+    ('id', 'callinId', None, _Id),
     ('name', 'callinName', None, _ReadOnlyText),
     ('strategy', 'strategy', 'strategy', _Strategy),
     ('moh_file_id', 'musicinQueue', 'moh_file_id', _Text),
@@ -178,29 +244,56 @@ FIELDS = (
     # The document's 7th description row ("Announce position: 0=off, 1=on")
     # lines up with the 7th field, nguongRanhRoi.
     ('announce_position', 'nguongRanhRoi', 'announce_position', _Flag),
-    ('agent_selector', 'agentSelector', None, _ReadOnly),
+    ('agent_selector', 'agentSelector', None, _AsReturned),
     ('number', 'callinNumber', None, _ReadOnlyText),
 )
 
 SETTINGS = tuple(option for option, dummy, wire, dummy2 in FIELDS if wire)
 READ_ONLY = ('strategy_name', 'agent_selector', 'number')
+# The keys of a normalised record that config entries carry (what gathered returns).
+CONFIG_KEYS = ('id', 'name') + SETTINGS
+# What an entry of inbound_queues' config may hold: the record's keys.
+ENTRY_KEYS = CONFIG_KEYS + READ_ONLY
 _BY_OPTION = dict((option, (api, wire, codec)) for option, api, wire, codec in FIELDS)
 
 
-def normalise(record):
-    """An API record (GET) -> the normalised record modules return."""
+def normalise(record, where='the record'):
+    """An API record (GET) -> the normalised record modules return.
+
+    Raises RecordError, naming ``where`` and the field, when the record is not
+    a queue record of the documented shape.
+    """
     if not isinstance(record, dict):
-        raise ValueError('a queue record must be a JSON object, got %s' % type(record).__name__)
+        raise RecordError('%s is not a JSON object (got %s)' % (where, _json_type(record)))
     result = {}
     for option, api, dummy, codec in FIELDS:
-        result[option] = codec.from_api(record.get(api))
+        try:
+            result[option] = codec.from_api(record.get(api))
+        except _Bad as exc:
+            raise RecordError('%s %s: %s %s; got %s' % (where, _identify(record), api, exc, _shown(record.get(api))),
+                              field=api)
         if option == 'strategy':
             result['strategy_name'] = strategy_name(result['strategy'])
     return result
 
 
+def _identify(record):
+    """How a rejected record is named: by its raw id and name, whatever they are."""
+    return '(callinId %s, callinName %s)' % (_shown(record.get('callinId')), _shown(record.get('callinName')))
+
+
+def _shown(value, limit=60):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + '...'
+
+
+def _json_type(value):
+    return {dict: 'an object', list: 'a list', str: 'a string', bool: 'a boolean', type(None): 'null'}.get(
+        type(value), 'a number')
+
+
 def strategy_name(code):
-    return STRATEGIES.get(code) if isinstance(code, int) else None
+    return STRATEGIES.get(code) if _is_int(code) else None
 
 
 def desired_settings(params, where=None):
@@ -213,13 +306,16 @@ def desired_settings(params, where=None):
         value = params.get(option)
         if value is None:
             continue
-        label = option if where is None else '%s.%s' % (where, option)
-        desired[option] = _BY_OPTION[option][2].parse(label, value)
+        desired[option] = _BY_OPTION[option][2].parse(_label(where, option), value)
     return desired
 
 
+def _label(where, option):
+    return option if where is None else '%s.%s' % (where, option)
+
+
 def queue_id(value, label='id'):
-    """A queue id that may go into a URL path: a positive integer, nothing else."""
+    """A queue id given by a user: a positive integer (digits in a string too), nothing else."""
     if isinstance(value, bool):
         raise ValidationError('%s must be a positive integer; got %r' % (label, value), option=label)
     if isinstance(value, str):
@@ -227,7 +323,7 @@ def queue_id(value, label='id'):
         if not text.isdigit() or not text.isascii():
             raise ValidationError('%s must be a positive integer; got %r' % (label, value), option=label)
         value = int(text)
-    if not isinstance(value, int) or value <= 0:
+    if not _is_int(value) or value <= 0:
         raise ValidationError('%s must be a positive integer; got %r' % (label, value), option=label)
     return value
 
@@ -237,6 +333,73 @@ def queue_name(value, label='name'):
     if not isinstance(value, str) or not value.strip():
         raise ValidationError('%s must be a non-empty string; got %r' % (label, value), option=label)
     return value
+
+
+class Entry:
+    """One validated entry of inbound_queues' ``config``: which queue, and what is wanted of it.
+
+    ``read_only`` holds the read-only keys the entry gives (``agent_selector``,
+    ``number``), which only ``state=overridden`` compares.
+    """
+
+    def __init__(self, index, raw):
+        self.index = index
+        self.where = 'config[%d]' % index
+        if not isinstance(raw, dict):
+            raise ValidationError('%s must be a dict (a queue entry); got %s' % (self.where, _json_type(raw)),
+                                  option=self.where)
+        unknown = sorted(str(key) for key in raw if key not in ENTRY_KEYS)
+        if unknown:
+            raise ValidationError('%s has unsupported keys %s; supported: %s' % (self.where, ', '.join(unknown),
+                                                                             ', '.join(ENTRY_KEYS)), option=self.where)
+        self.queue_id = None if raw.get('id') is None else queue_id(raw['id'], '%s.id' % self.where)
+        self.name = None if raw.get('name') is None else queue_name(raw['name'], '%s.name' % self.where)
+        if self.queue_id is None and self.name is None:
+            raise ValidationError('%s needs an id or a name' % self.where, option=self.where)
+        self.desired = desired_settings(raw, self.where)
+        self._strategy_name(raw.get('strategy_name'))
+        self.read_only = dict((key, raw[key]) for key in ('agent_selector', 'number') if raw.get(key) is not None)
+
+    def _strategy_name(self, given):
+        """strategy_name is a synonym of strategy; both given must agree."""
+        if given is None:
+            return
+        label = '%s.strategy_name' % self.where
+        code = _Strategy.parse(label, given)
+        if 'strategy' not in self.desired:
+            self.desired['strategy'] = code
+        elif self.desired['strategy'] != code:
+            raise ValidationError('%s is %r but %s.strategy is %r (%s); they must agree: edit one and remove or match '
+                                  'the other' % (label, given, self.where, self.desired['strategy'],
+                                                 STRATEGIES[self.desired['strategy']]), option=label)
+
+    def describe(self):
+        return 'queue %d' % self.queue_id if self.queue_id is not None else 'queue named %s' % quoted(self.name)
+
+
+def parse_entries(config):
+    """Every entry of ``config`` validated, before anything is sent; the same id twice is an error."""
+    if config is None:
+        return []
+    if not isinstance(config, list):
+        raise ValidationError('config must be a list of queue entries; got %s' % _json_type(config), option='config')
+    entries = [Entry(index, raw) for index, raw in enumerate(config)]
+    seen = {}
+    for entry in entries:
+        if entry.queue_id is not None:
+            if entry.queue_id in seen:
+                raise ValidationError('%s and %s both name queue %d' % (seen[entry.queue_id], entry.where, entry.queue_id))
+            seen[entry.queue_id] = entry.where
+    return entries
+
+
+def quoted(name, limit=100):
+    """``repr(name)``, cut short: a 10,000-character name made a 10 KB message."""
+    if name is None:
+        return 'None'
+    if len(name) <= limit:
+        return repr(name)
+    return '%r... (%d characters)' % (name[:limit], len(name))
 
 
 def differences(current, desired):
@@ -264,7 +427,7 @@ def to_wire(changes):
 
 def to_config(record):
     """A normalised record -> an entry of ``inbound_queues``' ``config``."""
-    return dict((key, value) for key, value in record.items() if key not in READ_ONLY)
+    return dict((key, record[key]) for key in CONFIG_KEYS)
 
 
 def label(record):

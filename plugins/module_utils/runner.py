@@ -2,63 +2,115 @@
 # Copyright: (c) 2026, AloHub collection maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What every module of the collection does around its own logic.
+"""What every module of the collection does around its own ``run(module, client)``.
 
-Build the AnsibleModule with the connection options, check them, make the
-client, run the module's action, turn typed errors into ``fail_json`` and
-retries into one warning.
+Build the AnsibleModule with the connection options (and argument errors that
+say what to do), check the options, make the client, call the module's
+``run``, turn typed errors into ``fail_json`` and the transport's notes into
+warnings, and mask the API key in everything that goes out.
+
+The top of module_utils: imports arguments, transport, client and errors.
 """
 
 from __future__ import annotations
 
+import difflib
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.alohub.callcenter.plugins.module_utils.arguments import (
+    CONNECTION_OPTIONS,
+    MIN_KEY_LENGTH,
     connection_argument_spec,
     connection_settings,
+    env_source,
     insecure_transport_warning,
 )
 from ansible_collections.alohub.callcenter.plugins.module_utils.client import QueueClient
-from ansible_collections.alohub.callcenter.plugins.module_utils.errors import AlohubError
+from ansible_collections.alohub.callcenter.plugins.module_utils.errors import AlohubError, Redactor
 from ansible_collections.alohub.callcenter.plugins.module_utils import transport
+
+
+class AlohubModule(AnsibleModule):
+    """An AnsibleModule whose argument errors (raised while it starts) say what to do about them."""
+
+    _started = False
+
+    def fail_json(self, msg=None, **kwargs):
+        if not self._started and isinstance(msg, str):
+            msg = explain_argument_error(msg, self)
+        super().fail_json(msg=msg, **kwargs)
+
+
+def explain_argument_error(msg, module):
+    """Ansible's message about bad module arguments, with what the user can do about it."""
+    spec = getattr(module, 'argument_spec', None) or {}
+    result = getattr(module, 'validation_result', None)
+    unsupported = sorted(getattr(result, '_unsupported_parameters', None) or ())
+    if msg.startswith('Unsupported parameters') and unsupported:
+        guesses = []
+        for name in unsupported:
+            close = difflib.get_close_matches(str(name), sorted(spec), n=1, cutoff=0.6)
+            if close:
+                guesses.append('%s -> %s' % (name, close[0]))
+        if guesses:
+            msg += ' Did you mean: %s?' % ', '.join(guesses)
+    for option in CONNECTION_OPTIONS:
+        source = env_source(option)
+        if source and "argument '%s'" % option in msg:
+            msg += ' (%s came from the %s environment variable)' % (option, source)
+    params = getattr(module, 'params', None) or {}
+    config = params.get('config')
+    if "argument 'config'" in msg and isinstance(config, dict):
+        keys = sorted(str(key) for key in config)
+        msg += ('. config must be a list of queue entries, but it is a dict with the keys %s' % ', '.join(keys[:8]))
+        if 'queues' in config or 'gathered' in config:
+            msg += ('. That looks like a registered result: pass its list, such as config: "{{ info.queues }}" for '
+                    'inbound_queue_info or config: "{{ current.gathered }}" for inbound_queues state=gathered')
+    return msg
 
 
 def alohub_module(argument_spec, **kwargs):
     """An AnsibleModule taking ``argument_spec`` plus the connection options."""
     spec = connection_argument_spec()
     spec.update(argument_spec)
-    return AnsibleModule(argument_spec=spec, **kwargs)
+    module = AlohubModule(argument_spec=spec, **kwargs)
+    module._started = True
+    return module
 
 
-def run(module, action, pool_size=1):
-    """Call ``action(client)``, which returns the result dict; exit or fail."""
-    if not transport.HAS_REQUESTS:
+def execute(module, run, pool_size=1, offline=False):
+    """Call ``run(module, client)``, which returns the result dict; exit or fail.
+
+    ``offline``: the module makes no request (no key is needed); ``client`` is None.
+    """
+    if not offline and not transport.HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=transport.REQUESTS_IMPORT_ERROR)
+    key = module.params.get('api_key')
+    redact = Redactor(key if key and len(key) >= MIN_KEY_LENGTH else None)
     the_transport = None
     client = None
     failure = None
+    warnings = []
+    result = None
     try:
-        settings = connection_settings(module.params)
-        warning = insecure_transport_warning(settings)
-        if warning:
-            module.warn(warning)
-        if not settings['validate_certs']:
-            transport.silence_insecure_request_warnings()
-        the_transport = transport.Transport(settings, pool_size=pool_size)
-        client = QueueClient(the_transport)
-        result = action(client)
+        if not offline:
+            settings = connection_settings(module.params)
+            warnings.extend(w for w in (insecure_transport_warning(settings), transport.proxy_warning(settings)) if w)
+            if not settings['validate_certs']:
+                transport.silence_insecure_request_warnings()
+            the_transport = transport.Transport(settings, pool_size=pool_size)
+            client = QueueClient(the_transport)
+        result = run(module, client)
     except AlohubError as exc:
         failure = exc
-    _warn_about(module, the_transport, client)
+    if client is not None:
+        warnings.extend(client.warnings)
+    if the_transport is not None:
+        warnings.extend(the_transport.warnings())
+    for warning in warnings:
+        module.warn(redact(warning))
     if failure is not None:
         # Outside the except block: an expected API failure is a message, not a traceback.
-        module.fail_json(**failure.fail_kwargs())
-    module.exit_json(**result)
-
-
-def _warn_about(module, the_transport, client):
-    for warning in client.warnings if client is not None else ():
-        module.warn(warning)
-    summary = the_transport.retry_summary() if the_transport is not None else None
-    if summary:
-        module.warn(summary)
+        module.fail_json(**redact.data(failure.fail_kwargs()))
+    module.exit_json(**redact.data(result))

@@ -4,10 +4,14 @@
 
 """HTTP transport: one requests Session per module run.
 
-It owns the headers (auth, tenant, User-Agent), URL building, the retry
-policy (429, 502, 503, 504, connection errors, timeouts) with Retry-After and
-jittered exponential back-off, and pacing from the rate-limit headers so that a
-busy run waits for the next window instead of collecting 429s.
+It owns the headers (auth, tenant, User-Agent), URL building, the wall-clock
+bound of every exchange, the retry policy (429, 502, 503, 504, connection
+errors, timeouts) with Retry-After, jittered exponential back-off and a retry
+budget per task, pacing from the rate-limit headers so that a busy run waits
+for the next window instead of collecting 429s, and the strict reading of
+answers (JSON only, finite numbers, bounded size and depth).
+
+Imports errors and arguments (for the auth header names), nothing above it.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ import json
 import math
 import random
 import re
+import socket
 import threading
 import time
 import traceback
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 try:
     import requests
@@ -30,26 +36,38 @@ except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
+from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
+
 from ansible_collections.alohub.callcenter.plugins.module_utils.arguments import AUTH_HEADERS
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import (
     ApiError,
+    Redactor,
     ResponseError,
+    RetryBudgetError,
+    RouteError,
     TransportError,
+    fmt_seconds,
 )
 
 
-COLLECTION_VERSION = '1.0.0'
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 BACKOFF_BASE = 0.5          # seconds before the first retry (before jitter)
 RATE_LIMIT_RESERVE = 1      # requests left in a window that pacing keeps unused
 MAX_BODY_BYTES = 8 * 1024 * 1024
 BODY_EXCERPT = 200
+# Pacing is reported (one warning) once the waits for rate-limit windows add up
+# to this many seconds, or one of them is at least PACING_NOTABLE_WAIT.
+PACING_REPORT_SECONDS = 10.0
+PACING_NOTABLE_WAIT = 5.0
 
 
 def parse_retry_after(value, now=None):
     """Seconds to wait from a Retry-After value: delta-seconds or an HTTP date.
 
-    Returns None when the header is absent or unreadable.
+    Returns None when the header is absent, unreadable, or asks for no wait at
+    all (0, a negative number, a date in the past): the caller then backs off
+    as if there were no header, instead of hammering a server that is already
+    refusing requests.
     """
     if value is None:
         return None
@@ -60,17 +78,20 @@ def parse_retry_after(value, now=None):
         seconds = float(value)
     except ValueError:
         seconds = None
-    if seconds is not None:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    if seconds is None:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when is None:
+            return None
+        try:
+            seconds = when.timestamp() - (time.time() if now is None else now)
+        except (OverflowError, ValueError, OSError):
+            return None
+    if not math.isfinite(seconds) or seconds <= 0:
         return None
-    if when is None:
-        return None
-    if now is None:
-        now = time.time()
-    return max(0.0, when.timestamp() - now)
+    return seconds
 
 
 def backoff_delay(retry_number, cap, rng=random.random, base=BACKOFF_BASE):
@@ -78,7 +99,7 @@ def backoff_delay(retry_number, cap, rng=random.random, base=BACKOFF_BASE):
 
     ``retry_number`` counts from 0 (the wait before the first retry).
     """
-    ceiling = min(float(cap), base * (2 ** retry_number))
+    ceiling = min(float(cap), base * (2 ** min(retry_number, 30)))
     return ceiling / 2.0 + rng() * ceiling / 2.0
 
 
@@ -87,9 +108,11 @@ def _header_ints(headers, fragment):
     for name, value in headers.items():
         if fragment in name.lower():
             try:
-                values.append(int(float(str(value).strip())))
-            except (ValueError, OverflowError):  # "inf" can not be an int
+                number = float(str(value).strip())
+            except ValueError:
                 continue
+            if math.isfinite(number):   # "inf" and "nan" are not a count
+                values.append(int(number))
     return values
 
 
@@ -162,12 +185,44 @@ class RateLimitState:
 class Response:
     """A successful answer: status, headers and the parsed JSON body."""
 
-    def __init__(self, method, path, status, headers, data):
+    def __init__(self, method, path, url, status, headers, data):
         self.method = method
         self.path = path
+        self.url = url
         self.status = status
         self.headers = headers
         self.data = data
+
+
+class _Retryable(Exception):
+    """One attempt failed in a way worth retrying; ``final(attempts)`` is the error if it was the last."""
+
+    def __init__(self, method, url, path, status=None, error_code=None, server_message=None, problem=None,
+                 retry_after=None):
+        super().__init__(problem or status)
+        self.method = method
+        self.url = url
+        self.path = path
+        self.status = status
+        self.error_code = error_code
+        self.server_message = server_message
+        self.problem = problem
+        self.retry_after = retry_after
+
+    @property
+    def what(self):
+        return 'HTTP %s' % self.status if self.status else self.problem
+
+    def final(self, attempts, retry_after=None, reason=None):
+        if self.status:
+            return ApiError(self.method, self.url, self.status, self.error_code, self.server_message,
+                            attempts=attempts, retry_after=retry_after, reason=reason, path=self.path)
+        return TransportError(self.method, self.url, self.problem, attempts=attempts,
+                              hint=_transport_hint(self.method, self.problem), path=self.path)
+
+
+class _DeadlinePassed(Exception):
+    """The exchange did not complete within the timeout (wall clock)."""
 
 
 class Transport:
@@ -175,17 +230,20 @@ class Transport:
 
     def __init__(self, settings, session=None, sleep=time.sleep, clock=time.monotonic, rng=random.random, pool_size=10):
         self.base_url = settings['api_url'].rstrip('/')
+        self.shown_base = shown_url(self.base_url)
         self.timeout = settings['timeout']
         self.retries = settings['retries']
         self.max_retry_wait = settings['max_retry_wait']
+        self.retry_budget = settings['retry_budget']
         # validate_certs: false turns checking off even when ca_path (or ALOHUB_CA_PATH) is set.
         self.verify = (settings.get('ca_path') or True) if settings['validate_certs'] else False
-        self._secret = settings['api_key']
+        self.redact = Redactor(settings['api_key'])
         self.sleep = sleep
         self.clock = clock
         self.rng = rng
         self.rate_limit = RateLimitState()
-        self.stats = dict(requests=0, retries=0, rate_limited=0, waited=0.0)
+        self.stats = dict(requests=0, retries=0, rate_limited=0, waited=0.0, retry_waited=0.0,
+                          paced=0, longest_pace=0.0)
         self.retry_events = []  # (what went wrong, seconds waited before the retry)
         self._stats_lock = threading.Lock()
         self.session = session if session is not None else self._new_session(settings, pool_size)
@@ -206,116 +264,202 @@ class Transport:
     def url(self, path):
         return self.base_url + path
 
+    def shown(self, path, params=None):
+        """The URL as messages show it: base URL with its prefix (no user info), path and query."""
+        return self.shown_base + path + ('?' + urlencode(params) if params else '')
+
     def request(self, method, path, params=None, body=None):
         """Send one logical request; return a Response or raise a typed error."""
         attempt = 0
         last_retry_after = None
         while True:
             attempt += 1
-            outcome = self._attempt(method, path, params, body)
-            if isinstance(outcome, Response):
-                return outcome
-            status, problem, error, retry_after = outcome
-            if retry_after is not None:
-                last_retry_after = retry_after
-            if retry_after is not None and retry_after > self.max_retry_wait:
-                raise ApiError(method, path, status, error.error_code, error.server_message, attempts=attempt,
-                               retry_after=retry_after,
-                               reason='Retry-After exceeds max_retry_wait (%d s), so it was not waited for' % self.max_retry_wait)
-            if attempt > self.retries:
-                if error is not None:
-                    raise ApiError(method, path, status, error.error_code, error.server_message,
-                                   attempts=attempt, retry_after=last_retry_after)
-                raise TransportError(method, path, problem, attempts=attempt, hint=_transport_hint(method, problem))
-            delay = retry_after if retry_after is not None else backoff_delay(attempt - 1, self.max_retry_wait, self.rng)
-            self._note_retry(status, problem, delay)
-            self.sleep(delay)
+            try:
+                return self._attempt(method, path, params, body)
+            except _Retryable as failure:
+                if failure.retry_after is not None:
+                    last_retry_after = failure.retry_after
+                if failure.retry_after is not None and failure.retry_after > self.max_retry_wait:
+                    raise failure.final(attempt, failure.retry_after,
+                                        reason='Retry-After exceeds max_retry_wait (%d s), so it was not waited for'
+                                        % self.max_retry_wait)
+                if attempt > self.retries:
+                    raise failure.final(attempt, last_retry_after)
+                delay = failure.retry_after
+                if delay is None:
+                    delay = backoff_delay(attempt - 1, self.max_retry_wait, self.rng)
+                self._spend_retry_wait(failure, attempt, last_retry_after, delay)
+                self.sleep(delay)
+
+    def _spend_retry_wait(self, failure, attempt, last_retry_after, delay):
+        """Count ``delay`` against the task's retry budget, or stop when it would overspend it."""
+        with self._stats_lock:
+            waited = self.stats['retry_waited']
+            if waited + delay > self.retry_budget:
+                raise RetryBudgetError(failure.final(attempt, last_retry_after), self.retry_budget, waited, delay)
+            self.stats['retry_waited'] = waited + delay
+            self.stats['retries'] += 1
+            self.retry_events.append((failure.what, delay))
 
     def _attempt(self, method, path, params, body):
-        """One HTTP exchange. Returns a Response, or (status, problem, error, retry_after) for a retryable failure."""
+        """One HTTP exchange: a Response, or raises _Retryable or a final typed error."""
         delay = self.rate_limit.acquire(self.clock(), self.max_retry_wait)
         if delay > 0:
-            self._count('waited', delay)
+            self._note_pacing(delay)
             self.sleep(delay)
         self._count('requests')
+        url = self.shown(path, params)
         headers = None
         try:
+            try:
+                reply, raw = self._exchange(method, path, params, body)
+                headers = reply.headers
+            except _DeadlinePassed:
+                raise _Retryable(method, url, path, problem='no complete answer within timeout (%d s)' % self.timeout)
+            except requests.exceptions.SSLError as exc:
+                raise TransportError(method, url, 'TLS error: %s' % _tls_reason(exc, self.redact),
+                                     hint='set ca_path to the CA bundle that signed the server certificate, '
+                                          'or validate_certs: false for a test server only', path=path)
+            except (requests.exceptions.InvalidURL, LocationValueError) as exc:
+                # urllib3 raises LocationValueError itself, past requests, for a host it cannot
+                # encode (a label over 63 characters); it is a ValueError, not a requests error.
+                raise TransportError(method, url, 'invalid URL: %s' % _exc_text(exc, self.redact), hint='check api_url',
+                                     path=path)
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                    requests.exceptions.ChunkedEncodingError) as exc:
+                raise _Retryable(method, url, path, problem=_describe_connection_error(exc, self.timeout, self.redact))
+            except requests.exceptions.ContentDecodingError as exc:
+                # Content-Encoding: gzip (say) over a body that is not: a broken proxy, not worth a retry.
+                raise ResponseError(method, url, None, 'the answer could not be decoded: %s' % _exc_text(exc, self.redact),
+                                    path=path)
+            except requests.exceptions.RequestException as exc:
+                # Anything else requests may raise (a malformed header value, a proxy it cannot use...).
+                raise TransportError(method, url, 'request failed: %s' % _exc_text(exc, self.redact),
+                                     hint='check api_url and the proxy settings of the Ansible controller', path=path)
+        finally:
+            self.rate_limit.release(headers, self.clock())
+        return self._interpret(method, path, url, reply.status_code, headers, raw)
+
+    def _exchange(self, method, path, params, body):
+        """Send the request and read the whole answer within ``timeout`` seconds of wall-clock time.
+
+        requests' own timeout bounds each socket operation, so an answer that
+        trickles a byte at a time (headers or body) would never time out. The
+        exchange runs in a daemon thread instead, and this one waits for it at
+        most ``timeout`` seconds; past that the connection is shut down and the
+        thread abandoned (it holds nothing the module needs).
+        """
+        box = dict(abandoned=False)
+        lock = threading.Lock()
+        done = threading.Event()
+
+        def work():
             try:
                 reply = self.session.request(
                     method, self.url(path), params=params, json=body, timeout=self.timeout,
                     verify=self.verify, allow_redirects=False, stream=True)
-                headers = reply.headers
-                raw = _read_limited(reply)
-            except requests.exceptions.SSLError as exc:
-                raise TransportError(method, path, 'TLS error: %s' % _tls_reason(exc, self._secret),
-                                     hint='set ca_path to the CA bundle that signed the server certificate, '
-                                          'or validate_certs: false for a test server only')
-            except (requests.exceptions.InvalidURL, LocationValueError) as exc:
-                # urllib3 raises LocationValueError itself, past requests, for a host it cannot
-                # encode (a label over 63 characters); it is a ValueError, not a requests error.
-                raise TransportError(method, path, 'invalid URL: %s' % _exc_text(exc, self._secret), hint='check api_url')
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                    requests.exceptions.ChunkedEncodingError) as exc:
-                return None, _describe_connection_error(exc, self.timeout, self._secret), None, None
-            except requests.exceptions.ContentDecodingError as exc:
-                # Content-Encoding: gzip (say) over a body that is not: a broken proxy, not worth a retry.
-                raise ResponseError(method, path, reply.status_code,
-                                    'the answer could not be decoded: %s' % _exc_text(exc, self._secret))
-            except requests.exceptions.RequestException as exc:
-                # Anything else requests may raise (a malformed header value, a proxy it cannot use...).
-                raise TransportError(method, path, 'request failed: %s' % _exc_text(exc, self._secret),
-                                     hint='check api_url and the proxy settings of the Ansible controller')
-        finally:
-            self.rate_limit.release(headers, self.clock())
+                with lock:
+                    box['reply'] = reply
+                    abandoned = box['abandoned']
+                if not abandoned:
+                    box['raw'] = _read_limited(reply)
+            except BaseException as exc:  # handed to the waiting thread  # pylint: disable=broad-except
+                box['error'] = exc
+            finally:
+                done.set()
 
-        status = reply.status_code
+        worker = threading.Thread(target=work, name='alohub-request', daemon=True)
+        worker.start()
+        if not done.wait(self.timeout):
+            with lock:
+                box['abandoned'] = True
+                reply = box.get('reply')
+            _abort(reply)
+            raise _DeadlinePassed()
+        if 'error' in box:
+            raise box['error']
+        return box['reply'], box['raw']
+
+    def _interpret(self, method, path, url, status, headers, raw):
         if raw is None:
-            raise ResponseError(method, path, status, 'the answer is larger than %d bytes' % MAX_BODY_BYTES)
-        text = self._redact(raw.decode('utf-8', 'replace'))
+            raise ResponseError(method, url, status, 'the answer is larger than %d bytes' % MAX_BODY_BYTES, path=path)
+        text = raw.decode('utf-8', 'replace')
         if 200 <= status < 300:
-            return Response(method, path, status, headers, _parse_json_body(method, path, status, text))
+            return Response(method, path, url, status, headers, _parse_json_body(method, url, path, status, text, self.redact))
         if 300 <= status < 400:
-            raise ApiError(method, path, status, server_message='redirected to %s' % self._redact(headers.get('Location', '?')),
-                           reason='redirects are not followed, so the key is not sent elsewhere; set api_url to the final address')
-        error_code, message = parse_error_body(text, self._redact)
-        error = ApiError(method, path, status, error_code, message)
+            raise ApiError(method, url, status, server_message='redirected to %s' % _excerpt(self.redact(headers.get('Location', '?'))),
+                           reason='redirects are not followed, so the key is not sent elsewhere; set api_url to the final address',
+                           path=path)
+        error_code, message = parse_error_body(text, self.redact)
+        if status == 404 and (error_code or '').upper() != 'NOT_FOUND':
+            raise RouteError(method, url, status, error_code, message, path=path)
         if status in RETRY_STATUSES:
             if status == 429:
                 self._count('rate_limited')
-            return status, None, error, parse_retry_after(headers.get('Retry-After'))
-        raise error
-
-    def _redact(self, text):
-        return text.replace(self._secret, '********') if self._secret else text
+            raise _Retryable(method, url, path, status=status, error_code=error_code, server_message=message,
+                             retry_after=parse_retry_after(headers.get('Retry-After')))
+        raise ApiError(method, url, status, error_code, message, path=path)
 
     def _count(self, name, amount=1):
         with self._stats_lock:
             self.stats[name] += amount
 
-    def _note_retry(self, status, problem, delay):
+    def _note_pacing(self, delay):
         with self._stats_lock:
-            self.stats['retries'] += 1
-            self.retry_events.append(('HTTP %s' % status if status else problem, delay))
+            self.stats['waited'] += delay
+            self.stats['paced'] += 1
+            self.stats['longest_pace'] = max(self.stats['longest_pace'], delay)
 
-    def retry_summary(self):
-        """One line for a warning when any request had to be retried, else None."""
-        if not self.stats['retries']:
-            return None
-        kinds = {}
-        for what, dummy in self.retry_events:
-            kinds[what] = kinds.get(what, 0) + 1
-        detail = ', '.join('%s x%d' % item for item in sorted(kinds.items()))
-        waited = sum(delay for dummy, delay in self.retry_events) + self.stats['waited']
-        return ('%d retr%s of requests to the AloHub API (%s); %.1f s spent waiting in total'
-                % (self.stats['retries'], 'y' if self.stats['retries'] == 1 else 'ies', detail, waited))
+    def warnings(self):
+        """Lines for warnings: the retries made, and pacing when it waited long enough to matter."""
+        lines = []
+        stats = self.stats
+        if stats['retries']:
+            kinds = {}
+            for what, dummy in self.retry_events:
+                kinds[what] = kinds.get(what, 0) + 1
+            detail = ', '.join('%s x%d' % item for item in sorted(kinds.items()))
+            lines.append('%d retr%s of requests to the AloHub API (%s); %s s spent waiting before retries '
+                         '(retry_budget %d s)' % (stats['retries'], 'y' if stats['retries'] == 1 else 'ies', detail,
+                                                  fmt_seconds(round(stats['retry_waited'], 1)), self.retry_budget))
+        if stats['waited'] >= PACING_REPORT_SECONDS or stats['longest_pace'] >= PACING_NOTABLE_WAIT:
+            lines.append('paced to the API rate limit: waited %s s in %d pause%s (the longest %s s) for the rate-limit '
+                         'window to reset, as the rate-limit headers asked; fewer jobs at once on this tenant, or a '
+                         'higher limit, make it faster' % (
+                             fmt_seconds(round(stats['waited'], 1)), stats['paced'], '' if stats['paced'] == 1 else 's',
+                             fmt_seconds(round(stats['longest_pace'], 1))))
+        return lines
+
+
+def shown_url(url):
+    """``url`` without user info (``https://user:pass@host`` -> ``https://host``)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit('@', 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _abort(reply):
+    """Shut the connection under an abandoned answer, so the thread reading it wakes up and ends."""
+    if reply is None:
+        return
+    try:
+        sock = reply.raw.connection.sock
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except (AttributeError, OSError):
+        pass
+    try:
+        reply.close()
+    except Exception:  # closing a half-read answer from another thread  # pylint: disable=broad-except
+        pass
 
 
 def build_headers(settings):
     """The headers every request carries. The key is sent in exactly one of them."""
     headers = {
         'Accept': 'application/json',
-        'User-Agent': 'alohub.callcenter/%s (Ansible collection; python-requests/%s)' % (
-            COLLECTION_VERSION, getattr(requests, '__version__', '?') if HAS_REQUESTS else '?'),
+        'User-Agent': 'alohub.callcenter (Ansible collection; ansible-core/%s; python-requests/%s)' % (
+            ANSIBLE_VERSION, getattr(requests, '__version__', '?') if HAS_REQUESTS else '?'),
         AUTH_HEADERS[settings['auth_header']]: settings['api_key'],
     }
     if settings.get('tenant_id'):
@@ -323,32 +467,77 @@ def build_headers(settings):
     return headers
 
 
+def proxy_warning(settings):
+    """A warning when a plain-http request (with the key in a header) would go through a proxy."""
+    url = settings['api_url']
+    if urlsplit(url).scheme != 'http':
+        return None
+    try:
+        proxies = requests.utils.get_environ_proxies(url)
+    except (ValueError, OSError):
+        return None
+    proxy = proxies.get('http') or proxies.get('all')
+    if not proxy:
+        return None
+    try:
+        host = urlsplit(proxy if '//' in proxy else '//' + proxy).hostname or '?'
+    except ValueError:
+        host = '?'
+    return ('api_url uses plain http:// and the requests go through the proxy %s (from the http_proxy / HTTP_PROXY '
+            'environment variables): the API key travels unencrypted to that proxy and beyond. Use https://, or add '
+            'the API host to NO_PROXY for a local test server.' % host)
+
+
 def parse_error_body(text, redact=None):
     """(error_code, message) from an error answer: the API envelope, Kong's JSON, or plain text.
 
     ``redact`` is applied to the decoded values before they are cut short: JSON
-    escapes (``\\/``) can hide a secret from a redaction of the raw text.
+    escapes (``\\/``) can hide a secret from a redaction of the raw text, and a
+    cut could leave half a key.
     """
     redact = redact or (lambda value: value)
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = _loads(text)
+    except (ValueError, RecursionError):
         data = None
     if isinstance(data, dict):
         code = data.get('error_code')
         message = data.get('error_message') or data.get('message')
-        return (redact(str(code)) if code else None), (_excerpt(redact(str(message))) if message else None)
+        code = _excerpt(redact(code if isinstance(code, str) else json.dumps(code))) if code else None
+        message = _excerpt(redact(message if isinstance(message, str) else json.dumps(message))) if message else None
+        return code, message
     stripped = text.strip()
-    return None, (_excerpt(stripped) if stripped else None)
+    return None, (_excerpt(redact(stripped)) if stripped else None)
 
 
-def _parse_json_body(method, path, status, text):
+def _reject_constant(name):
+    raise ValueError('%s is not a JSON number' % name)
+
+
+def _finite_float(text):
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError('%s is out of range for a number' % text[:20])
+    return number
+
+
+def _loads(text):
+    """JSON as the RFC has it: no NaN or Infinity, no number that overflows to infinity."""
+    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+def _parse_json_body(method, url, path, status, text, redact):
     if not text.strip():
         return None
     try:
-        return json.loads(text)
-    except ValueError:
-        raise ResponseError(method, path, status, 'the answer is not JSON', body_start=_excerpt(text))
+        return _loads(text)
+    except RecursionError:
+        raise ResponseError(method, url, status, 'the answer is JSON nested too deeply to read', path=path)
+    except ValueError as exc:
+        problem = 'the answer is not JSON'
+        if 'JSON number' in str(exc) or 'out of range' in str(exc) or 'digits' in str(exc):
+            problem = 'the answer holds a number JSON cannot carry (%s)' % _excerpt(str(exc))
+        raise ResponseError(method, url, status, problem, body_start=_excerpt(redact(text)), path=path)
 
 
 def _read_limited(reply):
@@ -369,14 +558,11 @@ def _excerpt(text):
     return text if len(text) <= BODY_EXCERPT else text[:BODY_EXCERPT] + '...'
 
 
-def _exc_text(exc, secret):
-    text = str(exc)
-    if secret:
-        text = text.replace(secret, '********')
-    return _excerpt(text)
+def _exc_text(exc, redact):
+    return _excerpt(redact(str(exc)))
 
 
-def _tls_reason(exc, secret):
+def _tls_reason(exc, redact):
     """OpenSSL's reason from inside requests' wrapping, such as
     ``[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate``.
 
@@ -387,12 +573,10 @@ def _tls_reason(exc, secret):
     match = re.search(r"\[(?:SSL|X509)[^\]]*\].*?(?=\s*\(_ssl\.c:\d+\)|['\"]\)|$)", text)
     if match:
         text = match.group(0)
-    if secret:
-        text = text.replace(secret, '********')
-    return _excerpt(text)
+    return _excerpt(redact(text))
 
 
-def _describe_connection_error(exc, timeout, secret):
+def _describe_connection_error(exc, timeout, redact):
     if isinstance(exc, requests.exceptions.Timeout):
         return 'no answer within timeout (%d s)' % timeout
     text = str(exc)
@@ -404,14 +588,14 @@ def _describe_connection_error(exc, timeout, secret):
              'host name not found')):
         if re.search(pattern, text):
             return meaning
-    return 'connection error: %s' % _exc_text(exc, secret)
+    return 'connection error: %s' % _exc_text(exc, redact)
 
 
 def _transport_hint(method, problem):
     if method == 'PUT':
         return ('the update may have reached the server before the answer was lost; '
                 'rerun the task: it compares first and sends only what still differs')
-    if problem.startswith('no answer within timeout'):
+    if problem.startswith('no answer within timeout') or problem.startswith('no complete answer'):
         return 'the server is slow or unreachable; raise timeout or retries'
     if problem == 'host name not found':
         return 'check api_url'

@@ -142,54 +142,32 @@ diff:
     after: {id: 1001226, name: test, strategy: 2, strategy_name: vip, max_wait_sec: 180}
 '''
 
-from ansible_collections.alohub.callcenter.plugins.module_utils import queue_model, reconcile, runner
-from ansible_collections.alohub.callcenter.plugins.module_utils.client import queue_path
-from ansible_collections.alohub.callcenter.plugins.module_utils.errors import NotFoundError
+from ansible_collections.alohub.callcenter.plugins.module_utils import reconcile, runner
+
+ARGUMENT_SPEC = dict(
+    id=dict(type='int'),
+    name=dict(type='str'),
+    strategy=dict(type='raw'),
+    moh_file_id=dict(type='raw'),
+    max_wait_sec=dict(type='int'),
+    announce_position=dict(type='bool'),
+)
+
+
+def run(module, client):
+    """Reconcile the one queue; the result the module returns."""
+    plan, after = reconcile.sync_one(client, module.params, module.check_mode)
+    result = dict(changed=plan.changed, queue=after)
+    if module._diff and plan.changed:
+        result['diff'] = plan.diff(after)
+    return result
 
 
 def main():
-    module = runner.alohub_module(
-        dict(
-            id=dict(type='int'),
-            name=dict(type='str'),
-            strategy=dict(type='raw'),
-            moh_file_id=dict(type='raw'),
-            max_wait_sec=dict(type='int'),
-            announce_position=dict(type='bool'),
-        ),
-        mutually_exclusive=[('id', 'name')],
-        required_one_of=[('id', 'name'), queue_model.SETTINGS],
-        supports_check_mode=True,
-    )
-
-    def action(client):
-        desired = queue_model.desired_settings(module.params)
-        if module.params['id'] is not None:
-            queue_model.queue_id(module.params['id'])
-        before = find_queue(client, module.params['id'], module.params['name'])
-        plan, after = reconcile.sync_one(client, before, desired, module.check_mode)
-        result = dict(changed=plan.changed, queue=after)
-        if module._diff and plan.changed:
-            result['diff'] = plan.diff(after)
-        return result
-
-    runner.run(module, action)
-
-
-def find_queue(client, queue_id, name):
-    """The normalised record of the queue the task names."""
-    if name is not None:
-        name = queue_model.queue_name(name)
-        records, dummy = client.list_all()
-        return reconcile.find_by_name([queue_model.normalise(r) for r in records], name)
-    queue_id = queue_model.queue_id(queue_id)
-    record = client.get(queue_id)
-    if record is None:
-        path = queue_path(queue_id)
-        raise NotFoundError('inbound queue %d was not found for this tenant: GET %s answered HTTP 404 NOT_FOUND. '
-                            'Hint: check the id; queues of other tenants are reported as not found' % (queue_id, path),
-                            status=404, error_code='NOT_FOUND', method='GET', path=path)
-    return queue_model.normalise(record)
+    # "id or name" and "at least one setting" are checked by reconcile.sync_one, after Ansible's own
+    # checks: a misspelt option is then reported as such, not as a missing setting.
+    module = runner.alohub_module(ARGUMENT_SPEC, mutually_exclusive=[('id', 'name')], supports_check_mode=True)
+    runner.execute(module, run)
 
 
 if __name__ == '__main__':

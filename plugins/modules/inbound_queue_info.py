@@ -15,6 +15,10 @@ description:
     and queues seen twice (pages can shift while they are read) are returned once.
   - With O(id), returns that one queue; with O(name), only the queues with exactly that name.
   - Never changes anything; an unknown O(id) or O(name) returns an empty list rather than failing.
+  - Complete or failed. Without O(id), the module fails, rather than return part of the list, when it cannot read
+    as many distinct queues as the API's C(totalRecord) says (after reading the list a second time, in case it changed
+    while it was read), and when a record is not of the documented shape (an id that is not a positive integer,
+    a name that is not a string, and so on); the message names the record and the field.
 author:
   - AloHub collection maintainers (@alohub)
 extends_documentation_fragment:
@@ -113,31 +117,28 @@ total:
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import queue_model, runner
 
+ARGUMENT_SPEC = dict(
+    id=dict(type='int'),
+    name=dict(type='str'),
+)
+
+
+def run(module, client):
+    """Read one queue by id, the queues named exactly ``name``, or every queue."""
+    queue_id, name = module.params['id'], module.params['name']
+    if queue_id is not None:
+        record = client.get(queue_model.queue_id(queue_id))
+        return dict(changed=False, queues=[record] if record else [], total=None)
+    if name is not None:
+        name = queue_model.queue_name(name)
+    listing = client.list_all()
+    queues = listing.queues if name is None else [queue for queue in listing.queues if queue['name'] == name]
+    return dict(changed=False, queues=queues, total=listing.total)
+
 
 def main():
-    module = runner.alohub_module(
-        dict(
-            id=dict(type='int'),
-            name=dict(type='str'),
-        ),
-        mutually_exclusive=[('id', 'name')],
-        supports_check_mode=True,
-    )
-
-    def action(client):
-        queue_id, name = module.params['id'], module.params['name']
-        if queue_id is not None:
-            record = client.get(queue_model.queue_id(queue_id))
-            return dict(changed=False, queues=[queue_model.normalise(record)] if record else [], total=None)
-        if name is not None:
-            name = queue_model.queue_name(name)
-        records, total = client.list_all()
-        queues = [queue_model.normalise(record) for record in records]
-        if name is not None:
-            queues = [queue for queue in queues if queue['name'] == name]
-        return dict(changed=False, queues=queues, total=total)
-
-    runner.run(module, action)
+    module = runner.alohub_module(ARGUMENT_SPEC, mutually_exclusive=[('id', 'name')], supports_check_mode=True)
+    runner.execute(module, run)
 
 
 if __name__ == '__main__':

@@ -15,9 +15,23 @@ description:
     It validates every entry before sending anything, reads the current state with the list endpoint
     (a few paged requests, not one per queue), sends a partial update only to the queues that differ, with only
     the settings that differ, then reads them back to verify.
-  - A queue that fails (not found, ambiguous name, rejected update) does not stop the others; the task fails at the end,
-    with one result per entry and a summary.
+  - With O(state=overridden), O(config) is the tenant's complete desired state. The settings given are applied as with
+    O(state=merged); in addition every queue of the tenant that O(config) does not list, every setting an entry leaves
+    null or absent while the queue has a value, and every read-only key (O(config[].agent_selector), O(config[].number))
+    that differs is drift the API cannot fix. Each is returned in RV(unmanageable). In check mode that is only reported;
+    in a real run the manageable changes are applied, then the task fails while RV(unmanageable) is not empty.
+  - With O(plan), applies exactly a reviewed plan (the RV(plan) of an earlier run, usually a check-mode run saved by the
+    C(plan.yml) playbook). Before any update each item's C(before) is compared with the queue's current values;
+    if any queue moved since the plan was made, nothing is sent and the task fails, naming every stale queue and setting.
+    The race between that check and the updates remains, because the API has no conditional update (no ETag or If-Match):
+    it lasts from the one list read to the last update, typically well under a second for a few queues.
   - With O(state=gathered), returns the current settings of every queue as O(config) entries, ready to be saved and applied later.
+    It fails, rather than return part of the tenant, when the list cannot be read whole.
+  - With O(state=rendered), works offline. It validates O(config) exactly as O(state=merged) does and returns each entry's
+    update body in the API's wire form as RV(rendered). No request is made and O(api_key) is not needed,
+    so a queues file can be checked in a pull request without a key.
+  - A queue that fails (not found, ambiguous name, rejected update) does not stop the others; the task fails at the end,
+    with one result per entry and a summary. Once the server accepted an update the task reports C(changed), whatever fails after.
 author:
   - AloHub collection maintainers (@alohub)
 extends_documentation_fragment:
@@ -28,9 +42,11 @@ options:
   config:
     description:
       - The queues and their wanted settings. Each entry is shaped like the options of M(alohub.callcenter.inbound_queue),
-        and like the records M(alohub.callcenter.inbound_queue_info) returns, so those can be fed back unchanged.
+        and like the records M(alohub.callcenter.inbound_queue_info) returns, so those can be fed back unchanged
+        (pass the result's C(queues) list, not the whole result).
       - A setting that is null or absent is left alone (the API cannot clear a setting).
-      - Required with O(state=merged); ignored with O(state=gathered).
+      - Required with O(state=merged), O(state=overridden) and O(state=rendered) unless O(plan) is given; ignored with O(state=gathered).
+      - Mutually exclusive with O(plan).
     type: list
     elements: dict
     suboptions:
@@ -48,6 +64,11 @@ options:
         description:
           - A name (V(normal), V(vip), V(blacklist), V(divert), V(locked)) or its code (V(1), V(2), V(3), V(4), V(99)), also quoted.
         type: raw
+      strategy_name:
+        description:
+          - A synonym of O(config[].strategy), as gathered records carry it. Used when O(config[].strategy) is absent;
+            when both are given they must agree, or the entry fails before anything is sent.
+        type: raw
       moh_file_id:
         description:
           - Hold music file name (a string; quote a name made of digits).
@@ -62,34 +83,44 @@ options:
         description:
           - Whether callers hear their position (a boolean).
         type: raw
-      strategy_name:
-        description:
-          - Read-only; accepted and ignored so that gathered records can be fed back.
-        type: raw
       agent_selector:
         description:
-          - Read-only; accepted and ignored.
+          - Read-only; accepted and ignored, except with O(state=overridden), where a value that differs from the queue's
+            is reported in RV(unmanageable).
         type: raw
       number:
         description:
-          - Read-only; accepted and ignored.
+          - Read-only (the queue's phone number); accepted and ignored, except with O(state=overridden), as O(config[].agent_selector).
         type: raw
+  plan:
+    description:
+      - A reviewed plan to apply exactly, a list of items C({id, name, before, after}) as RV(plan) returns them,
+        where C(before) and C(after) hold the settings that change.
+      - Every item is checked against the queue's current values first; when any differs (the plan is stale) nothing is sent.
+        An item whose C(after) holds null for a setting cannot be applied (the API cannot clear a setting), so the task fails
+        before any request, naming those settings.
+      - V([]) is a no-op. Only with O(state=merged). Mutually exclusive with O(config).
+    type: list
+    elements: dict
   state:
     description:
-      - V(merged) applies O(config). V(gathered) returns the current settings as RV(gathered) and changes nothing.
+      - V(merged) applies O(config) (or O(plan)). V(overridden) applies O(config) as the tenant's complete state and reports
+        what the API cannot make match. V(gathered) returns the current settings as RV(gathered) and changes nothing.
+        V(rendered) validates O(config) and returns RV(rendered) without any request.
     type: str
-    choices: [merged, gathered]
+    choices: [merged, overridden, gathered, rendered]
     default: merged
   parallel:
     description:
-      - How many updates may be in flight at once. Requests are paced from the rate-limit headers either way.
+      - How many updates may be in flight at once (1 to 16). Requests are paced from the rate-limit headers either way.
     type: int
     default: 4
 seealso:
   - module: alohub.callcenter.inbound_queue
   - module: alohub.callcenter.inbound_queue_info
-  - ref: alohub.callcenter.inbound_queues role <ansible_collections.alohub.callcenter.inbound_queues_role>
-    description: Applies a list of queues kept in git.
+  - name: The alohub.callcenter.inbound_queues role
+    description: Applies a list of queues kept in git; the collection's playbooks plan, apply, roll back and check drift with it.
+    link: https://github.com/alohub/ansible-collection-callcenter/blob/main/roles/inbound_queues/README.md
 '''
 
 EXAMPLES = r'''
@@ -109,25 +140,43 @@ EXAMPLES = r'''
   delegate_to: localhost
   register: current
 
-- name: Write them as YAML
+- name: Write them as YAML that is never templated when read back
   ansible.builtin.copy:
-    content: "{{ {'alohub_inbound_queues': current.gathered} | to_nice_yaml(indent=2) }}"
+    content: "{{ {'alohub_inbound_queues': current.gathered} | alohub.callcenter.to_inert_yaml }}"
     dest: queues.yml
     mode: "0644"
   delegate_to: localhost
 
-- name: Show drift without changing anything
+- name: Plan without changing anything (the plan lists every setting that would change)
   alohub.callcenter.inbound_queues:
     config: "{{ alohub_inbound_queues }}"
   check_mode: true
-  diff: true
+  delegate_to: localhost
+  register: planned
+
+- name: Apply exactly that plan later, or nothing if the tenant moved in between
+  alohub.callcenter.inbound_queues:
+    plan: "{{ planned.plan }}"
+  delegate_to: localhost
+
+- name: Check a queues file in a pull request, without a key or network
+  alohub.callcenter.inbound_queues:
+    state: rendered
+    config: "{{ alohub_inbound_queues }}"
+  delegate_to: localhost
+
+- name: Report everything that differs from the file, including what the API cannot fix
+  alohub.callcenter.inbound_queues:
+    state: overridden
+    config: "{{ alohub_inbound_queues }}"
+  check_mode: true
   delegate_to: localhost
 '''
 
 RETURN = r'''
 results:
-  description: One result per O(config) entry, in order.
-  returned: state is merged
+  description: One result per O(config) entry (or O(plan) item), in order.
+  returned: state is merged or overridden
   type: list
   elements: dict
   contains:
@@ -140,9 +189,16 @@ results:
       type: str
       sample: test
     changed:
-      description: Whether the queue was (or, in check mode, would be) updated.
+      description:
+        - Whether the queue was (or, in check mode, would be) updated. True once the server accepted the update,
+          even when reading it back then failed.
       type: bool
       sample: true
+    changes:
+      description: One item per setting that changed (or would), with its value before and after, normalised.
+      type: list
+      elements: dict
+      sample: [{setting: strategy, before: 1, after: 2}]
     diff:
       description: The queue before and after as normalised records, when it changed; null otherwise.
       type: dict
@@ -151,13 +207,20 @@ results:
       description: Why this entry failed, or null.
       type: str
       sample: null
+    error_info:
+      description:
+        - What failed, for programs, or null. C(kind) is the error's type (such as C(ApiError), C(NotFoundError),
+          C(VerificationError), C(TransportError)); HTTP errors add C(status), C(error_code), C(method), C(url) and
+          C(attempts); C(applied) is true when the server had accepted the update before the failure.
+      type: dict
+      sample: {kind: ApiError, status: 400, error_code: INVALID_INPUT, method: PUT, attempts: 1}
 summary:
   description: Counts over RV(results).
-  returned: state is merged
+  returned: state is merged or overridden
   type: dict
   contains:
     total:
-      description: Entries in O(config).
+      description: Entries in O(config) (items in O(plan)).
       type: int
       sample: 3
     changed:
@@ -172,6 +235,27 @@ summary:
       description: Entries that failed.
       type: int
       sample: 1
+    unmanageable:
+      description: Items of RV(unmanageable) (only with O(state=overridden)).
+      type: int
+      sample: 0
+plan:
+  description:
+    - One item per queue that changes (in check mode, that would change), with only the changing settings before and after,
+      normalised. Feed it back through O(plan) to apply exactly this.
+  returned: state is merged or overridden
+  type: list
+  elements: dict
+  sample:
+    - {id: 1001226, name: test, before: {strategy: 1, max_wait_sec: 120}, after: {strategy: 2, max_wait_sec: 180}}
+unmanageable:
+  description:
+    - With O(state=overridden), the drift the API cannot fix, one item each, with C(setting) null for a whole queue.
+  returned: state is overridden
+  type: list
+  elements: dict
+  sample:
+    - {id: 1001300, name: created-in-ui, setting: null, reason: "the queue is not in config; queues cannot be created or deleted through the API"}
 gathered:
   description:
     - The tenant's queues as O(config) entries (id, name and the four settings), sorted by id.
@@ -185,99 +269,70 @@ total:
   returned: state is gathered
   type: int
   sample: 42
+rendered:
+  description: One item per O(config) entry, C({id, name, body}), where C(body) is the update body of the settings the entry gives, in wire form.
+  returned: state is rendered
+  type: list
+  elements: dict
+  sample:
+    - {id: 1001226, name: null, body: {strategy: 2, max_wait_sec: "180"}}
+target:
+  description:
+    - The API the task talked to (C(api_url) without user info, and C(tenant_id) or null), after the environment
+      fallbacks; the playbooks record it in a plan and refuse to apply the plan elsewhere.
+  returned: unless state is rendered
+  type: dict
+  sample: {api_url: "https://xapi.alohub.vn", tenant_id: "20260310"}
 '''
 
-from ansible.module_utils.common.validation import check_type_bool, check_type_int
-
-from ansible_collections.alohub.callcenter.plugins.module_utils import queue_model, reconcile, runner
-from ansible_collections.alohub.callcenter.plugins.module_utils.errors import AlohubError
+from ansible_collections.alohub.callcenter.plugins.module_utils import reconcile, runner
+from ansible_collections.alohub.callcenter.plugins.module_utils.errors import ValidationError
 
 MAX_PARALLEL = 16
-
-# The keys a config entry may have. The module checks entries itself rather
-# than through argument-spec suboptions: that way a bad value names its entry
-# (Ansible's own message only says "found in 'config'"), and a malformed
-# config cannot stop Ansible (2.19, 2.20) from masking api_key in the result.
-ENTRY_KEYS = ('id', 'name', 'strategy', 'moh_file_id', 'max_wait_sec', 'announce_position',
-              'strategy_name', 'agent_selector', 'number')
-ENTRY_TYPES = (('id', check_type_int, 'an integer'),
-               ('max_wait_sec', check_type_int, 'an integer'),
-               ('announce_position', check_type_bool, 'a boolean'))
+ARGUMENT_SPEC = dict(
+    # Entries are checked by the module (queue_model.Entry) rather than through suboptions:
+    # a bad value then names its entry (Ansible's own message only says "found in 'config'").
+    config=dict(type='list', elements='dict'),
+    plan=dict(type='list', elements='dict'),
+    state=dict(type='str', default='merged', choices=['merged', 'overridden', 'gathered', 'rendered']),
+    parallel=dict(type='int', default=4),
+)
 
 
-def check_entries(config):
-    """Check keys and convert types of every entry in place; a message naming the bad entry, or None."""
-    for index, entry in enumerate(config or []):
-        unknown = sorted(str(key) for key in entry if key not in ENTRY_KEYS)
-        if unknown:
-            return 'config[%d] has unsupported keys %s; supported: %s' % (index, ', '.join(unknown), ', '.join(ENTRY_KEYS))
-        for option, convert, what in ENTRY_TYPES:
-            value = entry.get(option)
-            if value is None:
-                continue
-            try:
-                entry[option] = convert(value)
-            except (TypeError, ValueError) as exc:
-                return 'config[%d].%s must be %s: %s' % (index, option, what, exc)
-    return None
+def run(module, client):
+    """The whole task for the state asked for; the result the module returns."""
+    params = module.params
+    state, config, plan = params['state'], params['config'], params['plan']
+    if not 1 <= params['parallel'] <= MAX_PARALLEL:
+        raise ValidationError('parallel must be between 1 and %d; got %d' % (MAX_PARALLEL, params['parallel']))
+    if plan is not None and state != 'merged':
+        raise ValidationError('plan is applied with state=merged (the default); got state=%s' % state)
+    if state == 'rendered':
+        if config is None:
+            raise ValidationError('state=rendered needs config (the entries to check)')
+        return dict(changed=False, rendered=reconcile.render(config))
+    target = dict(api_url=client.transport.shown_base, tenant_id=params['tenant_id'])
+    if state == 'gathered':
+        if config:
+            module.warn('config is ignored with state=gathered')
+        gathered, total = reconcile.gather(client)
+        return dict(changed=False, gathered=gathered, total=total, target=target)
+    if plan is None and config is None:
+        raise ValidationError('state=%s needs config (the queues and their settings), or plan (a reviewed plan to apply)'
+                              % state)
+    try:
+        result = reconcile.sync_many(client, state, config=config, plan=plan, check_mode=module.check_mode,
+                                     parallel=params['parallel'], want_diff=module._diff)
+    except reconcile.BulkFailure as failure:
+        failure.details['target'] = target
+        raise
+    result['target'] = target
+    return result
 
 
 def main():
-    module = runner.alohub_module(
-        dict(
-            config=dict(type='list', elements='dict'),
-            state=dict(type='str', default='merged', choices=['merged', 'gathered']),
-            parallel=dict(type='int', default=4),
-        ),
-        required_if=[('state', 'merged', ['config'])],
-        supports_check_mode=True,
-    )
-    parallel = module.params['parallel']
-    if not 1 <= parallel <= MAX_PARALLEL:
-        module.fail_json(msg='parallel must be between 1 and %d; got %d' % (MAX_PARALLEL, parallel))
-    problem = check_entries(module.params['config'])
-    if problem:
-        module.fail_json(msg=problem)
-
-    def action(client):
-        if module.params['state'] == 'gathered':
-            return gathered(client)
-        return merged(client)
-
-    def gathered(client):
-        if module.params['config']:
-            module.warn('config is ignored with state=gathered')
-        records, total = client.list_all()
-        queues = sorted((queue_model.normalise(r) for r in records), key=lambda q: q['id'])
-        return dict(changed=False, gathered=[queue_model.to_config(q) for q in queues], total=total)
-
-    def merged(client):
-        entries = reconcile.parse_entries(module.params['config'])
-        records, dummy = client.list_all()
-        reconcile.resolve(entries, [queue_model.normalise(r) for r in records])
-        updated = reconcile.apply_many(client, entries, module.check_mode, parallel)
-        reconcile.verify_many(client, updated, client.last_list_pages)
-        results, summary = reconcile.summarise(entries)
-        result = dict(changed=summary['changed'] > 0, results=results, summary=summary)
-        diffs = [r['diff'] for r in results if r['diff']]
-        if module._diff and diffs:
-            result['diff'] = diffs
-        if summary['failed']:
-            errors = [r['error'] for r in results if r['error']]
-            raise BulkFailure(summary, errors, result)
-        return result
-
-    runner.run(module, action, pool_size=parallel)
-
-
-class BulkFailure(AlohubError):
-    """Some entries failed; the others were processed. Carries the full result."""
-
-    def __init__(self, summary, errors, result):
-        shown = '; '.join(errors[:5]) + ('; ...' if len(errors) > 5 else '')
-        super().__init__('%d of %d queue entries failed (%d changed, %d unchanged): %s'
-                         % (summary['failed'], summary['total'], summary['changed'], summary['unchanged'], shown),
-                         **result)
+    module = runner.alohub_module(ARGUMENT_SPEC, mutually_exclusive=[('config', 'plan')], supports_check_mode=True)
+    runner.execute(module, run, pool_size=module.params['parallel'], offline=module.params['state'] == 'rendered')
 
 
 if __name__ == '__main__':

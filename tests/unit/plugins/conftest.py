@@ -113,7 +113,7 @@ class Clock:
 
 def base_settings(**overrides):
     settings = dict(api_url=BASE_URL, api_key=SECRET, auth_header='authorization', tenant_id=None,
-                    validate_certs=True, ca_path=None, timeout=30, retries=5, max_retry_wait=60)
+                    validate_certs=True, ca_path=None, timeout=30, retries=5, max_retry_wait=60, retry_budget=300)
     settings.update(overrides)
     return settings
 
@@ -195,7 +195,7 @@ class FakeApi:
             if self.page_size_cap:
                 size = min(size, self.page_size_cap)
             data = self.records[page * size:(page + 1) * size]
-            return Response(method, path, 200, {}, dict(success='1', error_code='SUCCESS', error_message='OK',
+            return Response(method, path, BASE_URL + path, 200, {}, dict(success='1', error_code='SUCCESS', error_message='OK',
                                                         totalRecord=len(self.records) + self.total_offset,
                                                         data=copy.deepcopy(data)))
         match = re.match(re.escape(QUEUES) + r'/(\d+)$', path)
@@ -205,9 +205,9 @@ class FakeApi:
             raise error
         record = self.find(int(match.group(1)))
         if record is None:
-            raise ApiError(method, path, 404, 'NOT_FOUND', 'Inbound queue not found')
+            raise ApiError(method, BASE_URL + path, 404, 'NOT_FOUND', 'Inbound queue not found', path=path)
         if method == 'GET':
-            return Response(method, path, 200, {}, copy.deepcopy(record))
+            return Response(method, path, BASE_URL + path, 200, {}, copy.deepcopy(record))
         assert method == 'PUT', method
         assert body, 'a PUT with an empty body'
         if self.apply_puts:
@@ -215,7 +215,13 @@ class FakeApi:
                 record[PUT_TO_API[field]] = value
         envelope = self.put_envelope or dict(success='1', error_code='SUCCESS',
                                              error_message='Inbound queue updated successfully')
-        return Response(method, path, 200, {}, envelope)
+        return Response(method, path, BASE_URL + path, 200, {}, envelope)
+
+    shown_base = BASE_URL
+
+    @staticmethod
+    def shown(path, params=None):
+        return BASE_URL + path
 
     def find(self, callin_id):
         for record in self.records:
@@ -233,6 +239,8 @@ class FakeApi:
 class ScriptedTransport:
     """A transport that answers each request with the next scripted body (or raises it)."""
 
+    shown_base = BASE_URL
+
     def __init__(self, bodies, status=200):
         self.bodies = list(bodies)
         self.status = status
@@ -243,7 +251,11 @@ class ScriptedTransport:
         item = self.bodies.pop(0)
         if isinstance(item, BaseException):
             raise item
-        return Response(method, path, self.status, {}, item)
+        return Response(method, path, BASE_URL + path, self.status, {}, item)
+
+    @staticmethod
+    def shown(path, params=None):
+        return BASE_URL + path
 
 
 @pytest.fixture

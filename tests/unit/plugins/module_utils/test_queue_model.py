@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import queue_model
-from ansible_collections.alohub.callcenter.plugins.module_utils.errors import ValidationError
+from ansible_collections.alohub.callcenter.plugins.module_utils.errors import RecordError, ValidationError
 from ansible_collections.alohub.callcenter.plugins.module_utils.queue_model import (
     desired_settings,
     differences,
@@ -77,23 +77,33 @@ def test_normalise_missing_fields_are_null():
     assert normal['name'] is None and normal['max_wait_sec'] is None and normal['strategy_name'] is None
 
 
-def test_normalise_rejects_a_non_object():
-    with pytest.raises(ValueError):
-        normalise(['callinId', 1])
+@pytest.mark.parametrize('record, shape', [(['callinId', 1], 'a list'), ('x', 'a string'), (None, 'null'), (7, 'a number')])
+def test_normalise_rejects_a_non_object(record, shape):
+    with pytest.raises(RecordError) as info:
+        normalise(record, 'record 3 of page 1')
+    assert info.value.msg == 'record 3 of page 1 is not a JSON object (got %s)' % shape
 
 
 @pytest.mark.parametrize('wire, expected', [
     ('120', 120), (120, 120), (' 45 ', 45), ('0', 0), (None, None), ('120.0', 120), (120.0, 120),
-    ('soon', 'soon'),  # unreadable: kept, so it differs from any requested value
-    ('12.5', '12.5'), ('nan', 'nan'), ('inf', 'inf'),  # not a whole number of seconds: kept
 ])
 def test_normalise_time_wait(wire, expected):
     assert normalise(with_fields(timeWait=wire))['max_wait_sec'] == expected
 
 
+# Not a whole number of seconds: the record is rejected, naming the queue and the field.
+@pytest.mark.parametrize('wire', ['soon', '12.5', 12.5, 'nan', 'inf', float('nan'), float('inf'), -5, '-5', True,
+                                  [120], {'s': 1}, '\u0661\u0662'])
+def test_normalise_rejects_a_time_wait_that_is_not_seconds(wire):
+    with pytest.raises(RecordError) as info:
+        normalise(with_fields(timeWait=wire), 'record 0 of page 0')
+    assert info.value.msg.startswith("record 0 of page 0 (callinId 1001226, callinName 'test'): timeWait must ")
+    assert info.value.details['field'] == 'timeWait'
+
+
 @pytest.mark.parametrize('wire, expected', [
     ('1', True), (1, True), ('0', False), (0, False), (None, None), (True, True), (False, False), ('true', True),
-    ('2', '2'),  # unknown: kept as is
+    ('FALSE', False),
 ])
 def test_normalise_announce_position(wire, expected):
     value = normalise(with_fields(nguongRanhRoi=wire))['announce_position']
@@ -109,11 +119,29 @@ def test_normalise_strategy(wire, code, name):
     assert (normal['strategy'], normal['strategy_name']) == (code, name)
 
 
+@pytest.mark.parametrize('field, wire', [
+    ('nguongRanhRoi', '2'), ('nguongRanhRoi', 2), ('nguongRanhRoi', 'yes'), ('nguongRanhRoi', 1.0),
+    ('strategy', 'vip'), ('strategy', True), ('strategy', 2.0), ('strategy', [2]),
+    ('musicinQueue', 123), ('musicinQueue', ['a.wav']), ('musicinQueue', '\ud800.wav'),
+    ('callinName', 42), ('callinName', {'{{': 1}), ('callinNumber', 287000000), ('callinNumber', True),
+    # An id is a positive integer, exactly: never a float, a boolean or a string.
+    ('callinId', '1001226'), ('callinId', 1001226.0), ('callinId', 1001226.9), ('callinId', True), ('callinId', 0),
+    ('callinId', -4), ('callinId', None), ('callinId', [1001226]),
+    ('agentSelector', float('inf')), ('agentSelector', [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]),
+])
+def test_normalise_rejects_a_field_of_the_wrong_shape(field, wire):
+    with pytest.raises(RecordError) as info:
+        normalise(with_fields(**{field: wire}))
+    assert ('%s must ' % field in info.value.msg or '%s is ' % field in info.value.msg
+            or '%s holds ' % field in info.value.msg), info.value.msg
+    assert info.value.details['field'] == field
+
+
 def test_normalise_read_only_fields():
-    normal = normalise(with_fields(callinId='1001226', callinNumber=2873001234, agentSelector={'algo': 'round-robin'}))
+    normal = normalise(with_fields(callinNumber='0287000000', agentSelector={'algo': 'round-robin', 'weights': [1, 2.5]}))
     assert normal['id'] == 1001226
-    assert normal['number'] == '2873001234'
-    assert normal['agent_selector'] == {'algo': 'round-robin'}
+    assert normal['number'] == '0287000000'
+    assert normal['agent_selector'] == {'algo': 'round-robin', 'weights': [1, 2.5]}
 
 
 # ---------------------------------------------------------------------------
@@ -161,18 +189,20 @@ def test_moh_file_id_rejects_empty_long_control_and_non_text(given):
     assert info.value.msg.startswith('moh_file_id must')
 
 
-@pytest.mark.parametrize('given', [True, False])
-def test_announce_position_accepts_bools(given):
-    assert desired_settings({'announce_position': given}) == {'announce_position': given}
+@pytest.mark.parametrize('given, flag', [(True, True), (False, False), (1, True), (0, False), ('1', True), ('yes', True),
+                                         ('true', True), ('off', False)])
+def test_announce_position_accepts_what_ansible_bool_options_take(given, flag):
+    assert desired_settings({'announce_position': given}) == {'announce_position': flag}
 
 
-@pytest.mark.parametrize('given', [1, 0, '1', 'yes', 'true', None])
-def test_announce_position_rejects_non_bools(given):
-    if given is None:
-        assert desired_settings({'announce_position': None}) == {}
-        return
+@pytest.mark.parametrize('given', [2, -1, 'maybe', '', 1.0, [True], {'on': 1}])
+def test_announce_position_rejects_anything_else(given):
     with pytest.raises(ValidationError, match='announce_position must be true or false'):
         desired_settings({'announce_position': given})
+
+
+def test_announce_position_null_is_left_alone():
+    assert desired_settings({'announce_position': None}) == {}
 
 
 def test_desired_settings_skips_null_and_unknown_keys():

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import email.utils
 import random
+import threading
 import time
 
 import pytest
 import requests
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import transport
-from ansible_collections.alohub.callcenter.plugins.module_utils.errors import HINTS, ApiError, ResponseError, TransportError
+from ansible_collections.alohub.callcenter.plugins.module_utils.errors import (
+    HINTS, ApiError, ResponseError, RetryBudgetError, RouteError, TransportError,
+)
 from ansible_collections.alohub.callcenter.plugins.module_utils.transport import (
     Transport,
     backoff_delay,
@@ -28,6 +31,8 @@ QUEUES = '/v1/queues/inbound'
 RATE_LIMITED = {'success': '0', 'error_code': 'RATE_LIMIT_EXCEEDED', 'error_message': 'Too many requests'}
 
 
+BASE_URL = 'https://gw.example.test/api'  # conftest's base_settings()
+
 # ---------------------------------------------------------------------------
 # parse_retry_after
 # ---------------------------------------------------------------------------
@@ -35,13 +40,17 @@ RATE_LIMITED = {'success': '0', 'error_code': 'RATE_LIMIT_EXCEEDED', 'error_mess
 @pytest.mark.parametrize('value, expected', [
     ('5', 5.0),
     (' 7 ', 7.0),
-    ('0', 0.0),
     ('1.5', 1.5),
     (3, 3.0),
-    ('-4', 0.0),      # never a negative wait
 ])
 def test_parse_retry_after_seconds(value, expected):
     assert parse_retry_after(value) == expected
+
+
+@pytest.mark.parametrize('value', ['0', '0.0', '-4', -1, '-0.5'])
+def test_parse_retry_after_asking_for_no_wait_is_ignored(value):
+    """Zero or negative: the caller backs off normally instead of hammering a server that refuses requests."""
+    assert parse_retry_after(value) is None
 
 
 @pytest.mark.parametrize('value', [None, '', '   ', 'soon', 'nan', 'inf', 'Thu, 99 Foo 2026 xx:yy:zz GMT'])
@@ -55,10 +64,18 @@ def test_parse_retry_after_http_date_in_the_future():
     assert parse_retry_after(value, now=now) == pytest.approx(42.0)
 
 
-def test_parse_retry_after_http_date_in_the_past_is_zero():
+@pytest.mark.parametrize('ago', [3600, 0])
+def test_parse_retry_after_http_date_now_or_in_the_past_is_ignored(ago):
     now = 1_800_000_000.0
-    value = email.utils.formatdate(now - 3600, usegmt=True)
-    assert parse_retry_after(value, now=now) == 0.0
+    value = email.utils.formatdate(now - ago, usegmt=True)
+    assert parse_retry_after(value, now=now) is None
+
+
+@pytest.mark.parametrize('value', ['0', '-3', email.utils.formatdate(1_000_000_000, usegmt=True)])
+def test_a_retry_after_of_no_wait_falls_back_to_the_back_off(make_transport, reply, value):
+    t = make_transport([reply(429, RATE_LIMITED, {'Retry-After': value})] * 3 + [reply(200, {})])
+    t.request('GET', QUEUES)
+    assert t.fake_clock.waits == [0.375, 0.75, 1.5]  # the back-off (rng 0.5), not three requests at once
 
 
 def test_parse_retry_after_http_date_uses_the_wall_clock_by_default():
@@ -124,20 +141,11 @@ def test_headers_tenant_only_when_set(settings, tenant, sent):
         assert headers['X-Tenant-ID'] == tenant
 
 
-def test_headers_user_agent_names_collection_version_and_requests(settings):
+def test_headers_user_agent_names_the_collection_ansible_and_requests(settings):
+    from ansible.module_utils.ansible_release import __version__ as ansible_version
     agent = build_headers(settings)['User-Agent']
-    assert agent.startswith('alohub.callcenter/%s ' % transport.COLLECTION_VERSION)
-    assert 'python-requests/%s' % requests.__version__ in agent
-
-
-def test_collection_version_matches_galaxy_yml():
-    import os
-    import yaml
-    galaxy = os.path.join(os.path.dirname(transport.__file__), '..', '..', 'galaxy.yml')
-    if not os.path.exists(galaxy):
-        pytest.skip('galaxy.yml not present in this tree')
-    with open(galaxy) as handle:
-        assert yaml.safe_load(handle)['version'] == transport.COLLECTION_VERSION
+    assert agent == 'alohub.callcenter (Ansible collection; ansible-core/%s; python-requests/%s)' % (
+        ansible_version, requests.__version__)
 
 
 @pytest.mark.parametrize('base, expected', [
@@ -191,7 +199,7 @@ def test_real_session_carries_headers_and_ignores_netrc(settings, secret, tmp_pa
     prepared = t.session.prepare_request(requests.Request('GET', t.url(QUEUES)))
     assert prepared.headers['Authorization'] == secret  # not replaced by netrc Basic auth
     assert prepared.headers['X-Tenant-ID'] == '20260310'
-    assert prepared.headers['User-Agent'].startswith('alohub.callcenter/')
+    assert prepared.headers['User-Agent'].startswith('alohub.callcenter (')
     assert set(t.session.adapters) >= {'http://', 'https://'}
 
 
@@ -342,19 +350,19 @@ def test_client_and_server_errors_are_not_retried(make_transport, reply, status,
         t.request('PUT', QUEUES + '/9', body={'strategy': 1})
     error = info.value
     assert (error.status, error.error_code, error.attempts) == (status, code, 1)
-    assert error.msg.startswith('PUT %s/9 failed: HTTP %d %s (the words of the server)' % (QUEUES, status, code))
+    assert error.msg.startswith('PUT %s%s/9 failed: HTTP %d %s (the words of the server)' % (BASE_URL, QUEUES, status, code))
     assert 'Hint:' in error.msg
     assert len(t.fake_session.calls) == 1
     assert t.fake_clock.waits == []
 
 
-def test_retry_budget_exhausted_names_status_code_attempts_and_retry_after(make_transport, reply):
+def test_retries_exhausted_names_status_code_attempts_and_retry_after(make_transport, reply):
     t = make_transport([reply(429, RATE_LIMITED, {'Retry-After': '2'})] * 3, retries=2)
     with pytest.raises(ApiError) as info:
         t.request('GET', QUEUES)
     error = info.value
-    assert error.msg == ('GET /v1/queues/inbound failed: HTTP 429 RATE_LIMIT_EXCEEDED (Too many requests) after 3 attempts, '
-                         'last Retry-After 2 s. Hint: ' + HINTS[429])
+    assert error.msg == ('GET %s/v1/queues/inbound failed: HTTP 429 RATE_LIMIT_EXCEEDED (Too many requests) after 3 attempts, '
+                         'last Retry-After 2 s. Hint: ' % BASE_URL + HINTS[429])
     assert 'HTTP 429 RATE_LIMIT_EXCEEDED' in error.msg
     assert 'after 3 attempts' in error.msg
     assert 'last Retry-After 2 s' in error.msg
@@ -399,7 +407,7 @@ def test_connection_errors_exhaust_into_a_transport_error(make_transport):
     t = make_transport([requests.exceptions.ConnectionError('[Errno 111] Connection refused')] * 3, retries=2)
     with pytest.raises(TransportError) as info:
         t.request('GET', QUEUES)
-    assert info.value.msg.startswith('GET /v1/queues/inbound failed: connection refused after 3 attempts')
+    assert info.value.msg.startswith('GET %s/v1/queues/inbound failed: connection refused after 3 attempts' % BASE_URL)
     assert 'Hint: check api_url' in info.value.msg
     assert len(t.fake_clock.waits) == 2
 
@@ -566,10 +574,10 @@ def test_transport_does_not_pace_with_plenty_left(make_transport, reply):
     assert t.fake_clock.waits == []
 
 
-def test_retry_summary_none_without_retries(make_transport, reply):
+def test_no_warnings_without_retries_or_pacing(make_transport, reply):
     t = make_transport([reply(200, {})])
     t.request('GET', QUEUES)
-    assert t.retry_summary() is None
+    assert t.warnings() == []
 
 
 def test_retry_summary_counts_kinds_and_waits(make_transport, reply):
@@ -580,9 +588,202 @@ def test_retry_summary_counts_kinds_and_waits(make_transport, reply):
         reply(200, {}),
     ])
     t.request('GET', QUEUES)
-    summary = t.retry_summary()
+    summary, = t.warnings()
     assert summary.startswith('3 retries of requests to the AloHub API')
     assert '(HTTP 429 x1, HTTP 503 x1, connection refused x1)' in summary
     # Retry-After 2, then back-offs of 3/4 of 1 s and of 2 s (rng 0.5): 4.25 s
-    assert summary.endswith('4.2 s spent waiting in total')
+    assert summary.endswith('4.2 s spent waiting before retries (retry_budget 300 s)')
     assert sum(t.fake_clock.waits) == pytest.approx(4.25)
+
+
+# ---------------------------------------------------------------------------
+# The API is a trust boundary: bounded time, strict JSON, masking in output only
+# ---------------------------------------------------------------------------
+
+class BlockingSession:
+    """A session whose request() blocks until released, as a server that never answers would."""
+
+    def __init__(self):
+        self.release = threading.Event()
+        self.calls = 0
+
+    def request(self, method, url, **kwargs):
+        self.calls += 1
+        self.release.wait(10)
+        raise requests.exceptions.ConnectionError('released')
+
+
+class TricklingResponse:
+    """A 200 whose body arrives a byte every ``every`` seconds: each read is quick, the whole is not."""
+
+    def __init__(self, every):
+        self.status_code = 200
+        self.headers = {'Content-Type': 'application/json'}
+        self.body = b'{"callinId": 1}'
+        self.every = every
+        self.closed = False
+
+    def close(self):
+        self.closed = True
+
+    def iter_content(self, chunk_size=1):
+        for byte in self.body:
+            time.sleep(self.every)
+            if self.closed:
+                return
+            yield bytes([byte])
+
+
+def test_timeout_bounds_the_whole_exchange_by_the_wall_clock(settings):
+    session = BlockingSession()
+    t = Transport(dict(settings, timeout=1, retries=0), session=session)
+    start = time.monotonic()
+    with pytest.raises(TransportError) as info:
+        t.request('GET', QUEUES + '/1')
+    elapsed = time.monotonic() - start
+    session.release.set()
+    assert 0.9 < elapsed < 2.5
+    assert 'no complete answer within timeout (1 s) after 1 attempt' in info.value.msg
+    assert 'raise timeout or retries' in info.value.msg
+
+
+def test_a_trickling_body_times_out_and_is_retried(settings):
+    class Session:
+        calls = 0
+
+        def request(self, method, url, **kwargs):
+            Session.calls += 1
+            return TricklingResponse(every=0.2)  # 15 bytes: 3 s, far past the 1 s timeout
+
+    t = Transport(dict(settings, timeout=1, retries=1, max_retry_wait=0), session=Session())
+    start = time.monotonic()
+    with pytest.raises(TransportError) as info:
+        t.request('GET', QUEUES + '/1')
+    assert time.monotonic() - start < 3.5
+    assert Session.calls == 2
+    assert 'no complete answer within timeout (1 s) after 2 attempts' in info.value.msg
+
+
+def test_the_retry_budget_stops_a_storm_with_a_message_that_says_so(make_transport, reply):
+    t = make_transport([reply(429, RATE_LIMITED, {'Retry-After': '10'})] * 10, retries=9, retry_budget=25)
+    with pytest.raises(RetryBudgetError) as info:
+        t.request('GET', QUEUES)
+    msg = info.value.msg
+    assert msg.startswith('GET %s/v1/queues/inbound failed: HTTP 429 RATE_LIMIT_EXCEEDED (Too many requests) after 3 attempts'
+                          % BASE_URL)
+    assert 'stopped retrying: waiting 10 s more would exceed the retry budget of this task (retry_budget 25 s, 20 s ' \
+           'already spent waiting before retries)' in msg
+    assert t.fake_clock.waits == [10.0, 10.0]
+    assert len(t.fake_session.calls) == 3
+    assert info.value.details['status'] == 429 and info.value.details['retry_budget'] == 25
+
+
+def test_the_retry_budget_is_shared_by_every_request_of_the_task(make_transport, reply):
+    t = make_transport([reply(503, 'busy'), reply(200, {}), reply(503, 'busy'), reply(503, 'busy')],
+                       retries=5, retry_budget=1)
+    t.request('GET', QUEUES)            # waits 0.375 s
+    with pytest.raises(RetryBudgetError):
+        t.request('GET', QUEUES)        # 0.375 s more fits, then 0.75 s would not
+    assert t.fake_clock.waits == [0.375, 0.375]
+
+
+def test_a_budget_of_zero_makes_no_retry(make_transport, reply):
+    t = make_transport([reply(503, 'busy')], retry_budget=0)
+    with pytest.raises(RetryBudgetError):
+        t.request('GET', QUEUES)
+    assert len(t.fake_session.calls) == 1 and t.fake_clock.waits == []
+
+
+def test_pacing_that_waits_long_enough_to_matter_is_reported(make_transport, reply):
+    low = {'X-RateLimit-Remaining-Tenant': '1', 'RateLimit-Reset': '6'}
+    t = make_transport([reply(200, {}, low), reply(200, {}, low), reply(200, {})])
+    for dummy in range(3):
+        t.request('GET', QUEUES)
+    warning, = t.warnings()
+    assert warning.startswith('paced to the API rate limit: waited 12 s in 2 pauses (the longest 6 s)')
+    assert t.fake_clock.waits == [6.0, 6.0]
+
+
+def test_short_pacing_is_not_reported(make_transport, reply):
+    low = {'X-RateLimit-Remaining-Tenant': '1', 'RateLimit-Reset': '2'}
+    t = make_transport([reply(200, {}, low), reply(200, {})])
+    t.request('GET', QUEUES)
+    t.request('GET', QUEUES)
+    assert t.fake_clock.waits == [2.0] and t.warnings() == []
+
+
+@pytest.mark.parametrize('body, problem', [
+    (b'{"timeWait": NaN}', 'NaN is not a JSON number'),
+    (b'{"timeWait": Infinity}', 'Infinity is not a JSON number'),
+    (b'{"timeWait": -Infinity}', '-Infinity is not a JSON number'),
+    (b'{"timeWait": 1e400}', 'out of range'),
+    (b'{"callinId": ' + b'9' * 5000 + b'}', 'the answer holds a number JSON cannot carry'),
+    (b'[' * 200000 + b']' * 200000, 'the answer is JSON nested too deeply to read'),
+    (b'{"a": 1', 'the answer is not JSON'),
+])
+def test_answers_json_cannot_carry_are_response_errors(make_transport, reply, body, problem):
+    t = make_transport([reply(200, body, content_type='application/json')])
+    with pytest.raises(ResponseError) as info:
+        t.request('GET', QUEUES + '/1')
+    assert problem in info.value.msg
+    assert len(info.value.msg) < 1000
+
+
+def test_the_key_in_data_is_kept_for_the_module_to_reason_on(make_transport, reply, secret):
+    """Masking is for output: the record the module compares holds what the server sent."""
+    t = make_transport([reply(200, {'callinId': 1, 'musicinQueue': 'a-%s.wav' % secret})])
+    assert t.request('GET', QUEUES + '/1').data['musicinQueue'] == 'a-%s.wav' % secret
+
+
+@pytest.mark.parametrize('form', ['url', 'base64', 'base64url', 'plain'])
+def test_the_key_echoed_encoded_in_an_error_is_masked(make_transport, reply, form):
+    import base64
+    from urllib.parse import quote
+    key = 'sk+test/Secret=123'
+    echoed = dict(url=quote(key, safe=''), base64=base64.b64encode(key.encode()).decode(),
+                  base64url=base64.urlsafe_b64encode(key.encode()).decode().rstrip('='), plain=key)[form]
+    t = make_transport([reply(401, {'message': 'bad key %s' % echoed})], api_key=key)
+    with pytest.raises(ApiError) as info:
+        t.request('GET', QUEUES)
+    assert echoed not in info.value.msg and 'bad key ********' in info.value.msg
+
+
+def test_a_gateway_404_is_a_route_error_with_the_full_url(make_transport, reply):
+    t = make_transport([reply(404, {'message': 'no Route matched with those values'})],
+                       api_url='https://user:pw@gw.example.test/api/v1/queues/inbound')
+    with pytest.raises(RouteError) as info:
+        t.request('GET', QUEUES + '/5')
+    msg = info.value.msg
+    assert msg.startswith('GET https://gw.example.test/api/v1/queues/inbound/v1/queues/inbound/5 failed: HTTP 404 '
+                          '(no Route matched with those values)')
+    assert 'api_url is probably wrong' in msg and 'user:pw' not in msg
+
+
+@pytest.mark.parametrize('body', [{'success': '0', 'error_code': 'NOT_FOUND', 'error_message': 'Inbound queue 5 not found'},
+                                  {'error_code': 'not_found'}])
+def test_the_apis_own_404_is_not_a_route_error(make_transport, reply, body):
+    t = make_transport([reply(404, body)])
+    with pytest.raises(ApiError) as info:
+        t.request('GET', QUEUES + '/5')
+    assert type(info.value) is ApiError and info.value.status == 404
+
+
+@pytest.mark.parametrize('env, url, warns', [
+    ({'HTTP_PROXY': 'http://proxy.corp:3128'}, 'http://127.0.0.1:8080', True),
+    ({'http_proxy': 'http://u:p@proxy.corp:3128'}, 'http://localhost:8080', True),
+    ({'HTTP_PROXY': 'http://proxy.corp:3128', 'NO_PROXY': '127.0.0.1'}, 'http://127.0.0.1:8080', False),
+    ({'HTTPS_PROXY': 'http://proxy.corp:3128'}, 'http://127.0.0.1:8080', False),
+    ({'HTTP_PROXY': 'http://proxy.corp:3128'}, 'https://xapi.alohub.vn', False),
+    ({}, 'http://127.0.0.1:8080', False),
+])
+def test_a_key_crossing_plain_http_through_a_proxy_is_warned_about(monkeypatch, env, url, warns):
+    for name in ('HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy'):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    warning = transport.proxy_warning(dict(api_url=url))
+    if not warns:
+        assert warning is None
+        return
+    assert 'through the proxy proxy.corp' in warning and 'travels unencrypted' in warning
+    assert 'u:p' not in warning
