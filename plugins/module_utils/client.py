@@ -18,6 +18,9 @@ from __future__ import annotations
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import queue_model
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import (
+    INCOMPLETE_HINT,
+    RECORD_HINT,
+    RESPONSE_HINT,
     ApiError,
     RecordError,
     ResponseError,
@@ -58,8 +61,8 @@ class QueueClient:
         reply = self.transport.request('GET', QUEUES_PATH, params={'page': page, 'size': size})
         data = reply.data
 
-        def bad(problem):
-            return ResponseError('GET', reply.url, reply.status, problem, path=QUEUES_PATH)
+        def bad(problem, hint=None):
+            return ResponseError('GET', reply.url, reply.status, problem, path=QUEUES_PATH, **(dict(hint=hint) if hint else {}))
 
         if not isinstance(data, dict):
             raise bad('the list answer is not a JSON object')
@@ -77,14 +80,15 @@ class QueueClient:
         if not isinstance(total, int) or isinstance(total, bool) or total < 0:
             raise bad('"totalRecord" is not a count of queues: %s' % _shown(total))
         if total > MAX_QUEUES:
-            raise bad('"totalRecord" is %d, more queues than this collection reads (%d); if the tenant really holds '
-                      'that many, report it to the collection maintainers' % (total, MAX_QUEUES))
+            raise bad('"totalRecord" is %d, more queues than this collection reads (%d)' % (total, MAX_QUEUES),
+                      hint='if the tenant really holds that many queues, report it to the collection maintainers; '
+                           'otherwise the server is not telling the truth')
         queues = []
         for index, record in enumerate(records):
             try:
                 queues.append(queue_model.normalise(record, 'record %d of page %d' % (index, page)))
             except RecordError as exc:
-                raise bad(exc.msg)
+                raise bad(exc.msg, RECORD_HINT)
         return queues, total
 
     def list_all(self, size=PAGE_SIZE):
@@ -104,7 +108,8 @@ class QueueClient:
         if problem is None:
             return listing
         raise ResponseError('GET', self.transport.shown(QUEUES_PATH), 200,
-                            'the queue list could not be read whole, twice: %s' % problem, path=QUEUES_PATH)
+                            'the queue list could not be read whole, twice: %s' % problem, path=QUEUES_PATH,
+                            hint=INCOMPLETE_HINT)
 
     def _read_all(self, size):
         seen = {}
@@ -153,7 +158,8 @@ class QueueClient:
         try:
             normalised = queue_model.normalise(record, 'the answer')
         except RecordError as exc:
-            raise ResponseError('GET', reply.url, reply.status, exc.msg, path=path)
+            raise ResponseError('GET', reply.url, reply.status, exc.msg, path=path,
+                                hint=RESPONSE_HINT if not isinstance(record, dict) else RECORD_HINT)
         if normalised['id'] != queue:
             # Callers plan (and PUT) by the id in the record: another queue's record
             # would send the update to that other queue.

@@ -31,6 +31,12 @@ HINTS = {
 RESPONSE_HINT = ('this is not an answer of the AloHub API; check that api_url points at the API '
                  '(such as https://xapi.alohub.vn or https://host/api), not at a web page or a proxy')
 
+# A list that cannot be read whole, or a record the collection cannot read safely: the API's answer, but not usable.
+INCOMPLETE_HINT = ('the queue list changed while it was read, or the server is inconsistent; nothing was changed. '
+                   'Retry later, and report it to AloHub if it persists')
+RECORD_HINT = ('the API sent a queue record that does not have the documented shape, so nothing was done with it; '
+               'report it to AloHub, or to the collection maintainers if the API changed')
+
 # A 404 that is not the API's NOT_FOUND: the gateway has no API behind that path.
 ROUTE_HINT = ('api_url is probably wrong: nothing answers at this URL as the AloHub API does. api_url is the base '
               'URL (such as https://xapi.alohub.vn or https://host/api); the collection appends /v1/queues/inbound itself')
@@ -111,11 +117,11 @@ class RouteError(ApiError):
 class ResponseError(ApiError):
     """A 2xx answer whose body is not what the API documents."""
 
-    def __init__(self, method, url, status, problem, body_start=None, path=None):
+    def __init__(self, method, url, status, problem, body_start=None, path=None, hint=RESPONSE_HINT):
         message = problem
         if body_start:
             message = '%s; body starts with %r' % (problem, body_start)
-        super().__init__(method, url, status, server_message=message, hint=RESPONSE_HINT, path=path)
+        super().__init__(method, url, status, server_message=message, hint=hint, path=path)
 
 
 class TransportError(AlohubError):

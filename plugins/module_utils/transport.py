@@ -225,6 +225,15 @@ class _DeadlinePassed(Exception):
     """The exchange did not complete within the timeout (wall clock)."""
 
 
+class _ReadFailed(Exception):
+    """The headers came, reading the body failed: ``error`` (a requests exception) under ``status``."""
+
+    def __init__(self, status, error):
+        super().__init__(str(error))
+        self.status = status
+        self.error = error
+
+
 class Transport:
     """Sends requests to the AloHub API with retries and pacing."""
 
@@ -312,8 +321,15 @@ class Transport:
         headers = None
         try:
             try:
-                reply, raw = self._exchange(method, path, params, body)
-                headers = reply.headers
+                try:
+                    reply, raw = self._exchange(method, path, params, body)
+                    headers = reply.headers
+                except _ReadFailed as failed:
+                    if isinstance(failed.error, requests.exceptions.ContentDecodingError):
+                        # Content-Encoding: gzip (say) over a body that is not: a broken proxy, not worth a retry.
+                        raise ResponseError(method, url, failed.status, 'the answer could not be decoded: %s'
+                                            % _exc_text(failed.error, self.redact), path=path)
+                    raise failed.error
             except _DeadlinePassed:
                 raise _Retryable(method, url, path, problem='no complete answer within timeout (%d s)' % self.timeout)
             except requests.exceptions.SSLError as exc:
@@ -328,10 +344,6 @@ class Transport:
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                     requests.exceptions.ChunkedEncodingError) as exc:
                 raise _Retryable(method, url, path, problem=_describe_connection_error(exc, self.timeout, self.redact))
-            except requests.exceptions.ContentDecodingError as exc:
-                # Content-Encoding: gzip (say) over a body that is not: a broken proxy, not worth a retry.
-                raise ResponseError(method, url, None, 'the answer could not be decoded: %s' % _exc_text(exc, self.redact),
-                                    path=path)
             except requests.exceptions.RequestException as exc:
                 # Anything else requests may raise (a malformed header value, a proxy it cannot use...).
                 raise TransportError(method, url, 'request failed: %s' % _exc_text(exc, self.redact),
@@ -362,7 +374,10 @@ class Transport:
                     box['reply'] = reply
                     abandoned = box['abandoned']
                 if not abandoned:
-                    box['raw'] = _read_limited(reply)
+                    try:
+                        box['raw'] = _read_limited(reply)
+                    except requests.exceptions.RequestException as exc:
+                        box['error'] = _ReadFailed(reply.status_code, exc)
             except BaseException as exc:  # handed to the waiting thread  # pylint: disable=broad-except
                 box['error'] = exc
             finally:
