@@ -39,10 +39,11 @@ export ANSIBLE_CORE PYTHON PYTHON_SERIES VENV
 VPY := $(VENV)/bin/python
 # Environment of everything that runs Ansible or imports the collection: the venv's tools first
 # on PATH, the collection importable as ansible_collections.alohub.callcenter, the simulator importable
-# as alohub_sim, and no collection from ~/.ansible shadowing the work tree.
+# as alohub_sim and the shared test support as alohub_test (tests/support; pytest also finds both through
+# tests/pytest.ini), and no collection from ~/.ansible shadowing the work tree.
 TEST_ENV := PATH="$(VENV)/bin:$$PATH" \
 	ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)" \
-	PYTHONPATH="$(COLLECTIONS):$(CURDIR)/tests/simulator$${PYTHONPATH:+:$$PYTHONPATH}"
+	PYTHONPATH="$(COLLECTIONS):$(CURDIR)/tests/support:$(CURDIR)/tests/simulator$${PYTHONPATH:+:$$PYTHONPATH}"
 
 .PHONY: help venv collection-link sanity units integration lint molecule test matrix \
 	demo bench soak soak-quick docs build changelog changelog-lint changelog-release clean distclean

@@ -13,12 +13,8 @@ import time
 
 import pytest
 
-SIM_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "simulator"))
-if SIM_ROOT not in sys.path:
-    sys.path.insert(0, SIM_ROOT)
-
-from alohub_sim.harness import (  # noqa: E402  pylint: disable=wrong-import-position
-    ACME, ACME_KEY, ACME_READONLY_KEY, GLOBEX, GLOBEX_KEY, INITECH, Simulator, SimulatorError,
+from alohub_sim.harness import (
+    ACME, ACME_KEY, ACME_READONLY_KEY, GLOBEX, GLOBEX_KEY, INITECH, SIMULATOR_ROOT as SIM_ROOT, Simulator, SimulatorError,
 )
 
 LIST = "/v1/queues/inbound"
