@@ -83,7 +83,7 @@ options:
     type: int
     default: 300
 requirements:
-  - python >= 3.9
+  - python >= 3.10 on the controller (the oldest Python that ansible-core 2.16, the oldest supported ansible-core, runs on)
   - requests
 notes:
   - "The modules run on the Ansible controller; use C(connection: local) or C(delegate_to: localhost)."

@@ -36,9 +36,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path.insert(0, str(REPO / 'tests' / 'simulator'))
 
-from alohub_sim.harness import Simulator  # noqa: E402  pylint: disable=wrong-import-position
+try:
+    from alohub_sim.harness import Simulator
+except ImportError as exc:  # run outside make: say what is missing instead of a bare traceback
+    raise SystemExit('bench: %s; run it through `make bench`, or put tests/simulator on PYTHONPATH' % exc) from exc
 
 TENANT = '90000001'
 API_KEY = 'sk_bench'

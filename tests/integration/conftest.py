@@ -1,33 +1,29 @@
 """Integration tests: real ansible-playbook against the real simulator.
 
 Every test writes a small playbook, runs ``ansible-playbook`` in a subprocess
-(the same binary users run), and reads back:
+(the same binary users run), and reads back (``alohub_test.playbook``):
 
 * each task's result, through the test-only ``capture`` callback;
 * the HTTP requests each task made, from the simulator's request log, split
-  by the task's start and end time.
+  exactly by the request marks the callback takes after every task.
+
+Each pytest-xdist worker starts its own simulator (a session fixture), so
+tests in different workers never share one.
 """
 
-import json
 import os
-import re
 import subprocess
-import sys
 
 import pytest
-import yaml
 
-from playenv import BIN, REPO, link_collection, playbook_env
-
-sys.path.insert(0, str(REPO / 'tests' / 'simulator'))
-
-from alohub_sim.harness import (  # noqa: E402  pylint: disable=wrong-import-position
+from alohub_sim.harness import (
     ACME, ACME_KEY, ACME_READONLY_KEY, GLOBEX, GLOBEX_KEY, Simulator,
 )
+from alohub_test.playbook import Ansible, Run, three_ways
+from alohub_test.playenv import BIN, REPO, link_collection, playbook_env
 
-__all__ = ['ACME', 'ACME_KEY', 'ACME_READONLY_KEY', 'GLOBEX', 'GLOBEX_KEY']
-
-RECAP = re.compile(r'^localhost\s+:\s+(.*)$', re.M)
+__all__ = ['ACME', 'ACME_KEY', 'ACME_READONLY_KEY', 'GLOBEX', 'GLOBEX_KEY', 'Ansible', 'BIN', 'REPO', 'Run',
+           'Simulator', 'playbook_env', 'three_ways']
 
 
 def collections_root(tmp_path_factory):
@@ -52,107 +48,9 @@ def sim(simulator_process):
     yield simulator_process
 
 
-class Run:
-    """What one ansible-playbook run produced."""
-
-    def __init__(self, proc, tasks, requests, secret=None):
-        self.rc = proc.returncode
-        self.stdout = proc.stdout
-        self.stderr = proc.stderr
-        self.tasks = tasks
-        self.all_requests = requests
-        match = RECAP.search(self.stdout)
-        self.recap = dict(item.split('=') for item in match.group(1).split()) if match else {}
-        self.recap = dict((k, int(v)) for k, v in self.recap.items())
-
-    @property
-    def output(self):
-        return self.stdout + self.stderr
-
-    def task(self, name):
-        """The captured entry of the task named ``name`` (exactly one)."""
-        found = [t for t in self.tasks if t['task'] == name]
-        assert len(found) == 1, 'task %r ran %d times; tasks: %s' % (name, len(found), [t['task'] for t in self.tasks])
-        return found[0]
-
-    def result(self, name):
-        return self.task(name)['result']
-
-    def requests(self, name=None, method=None):
-        """API requests (simulator log) made while task ``name`` ran (all when None)."""
-        entries = self.all_requests
-        if name is not None:
-            task = self.task(name)
-            entries = [e for e in entries if task['start'] <= e['ts'] <= task['end']]
-        if method is not None:
-            entries = [e for e in entries if e['method'] == method]
-        return entries
-
-
-class Ansible:
-    """Writes and runs playbooks against the simulator."""
-
-    def __init__(self, sim, collections, workdir):
-        self.sim = sim
-        self.collections = collections
-        self.workdir = workdir
-        self.count = 0
-
-    def env(self, extra=None):
-        return playbook_env(self.collections, **(extra or {}))
-
-    def defaults(self, **overrides):
-        """The connection options for module_defaults: the simulator, tenant acme."""
-        options = dict(api_url=self.sim.url, api_key=ACME_KEY)
-        options.update(overrides)
-        return dict((k, v) for k, v in options.items() if v is not None)
-
-    def play(self, tasks, defaults=None, env=None, args=(), check=False, diff=False, verbosity=0, vars=None):
-        """Run ``tasks`` (a list of task dicts) in one play; returns a Run."""
-        self.count += 1
-        play = dict(hosts='localhost', connection='local', gather_facts=False, tasks=tasks,
-                    vars=dict(vars or {}))
-        if defaults is not False:
-            play['module_defaults'] = {'group/alohub.callcenter.alohub': defaults if defaults is not None else self.defaults()}
-        path = self.workdir / ('play%d.yml' % self.count)
-        path.write_text(yaml.safe_dump([play], sort_keys=False))
-        return self.run_playbook(path, env=env, args=args, check=check, diff=diff, verbosity=verbosity)
-
-    def run_playbook(self, path, env=None, args=(), check=False, diff=False, verbosity=0):
-        capture = self.workdir / ('capture%d.jsonl' % self.count)
-        if capture.exists():
-            capture.unlink()
-        cmd = [str(BIN / 'ansible-playbook'), '-i', 'localhost,', str(path)] + list(args)
-        if check:
-            cmd.append('--check')
-        if diff:
-            cmd.append('--diff')
-        if verbosity:
-            cmd.append('-' + 'v' * verbosity)
-        environment = self.env(env)
-        environment['ALOHUB_TEST_CAPTURE'] = str(capture)
-        self.sim.clear_requests()
-        proc = subprocess.run(cmd, env=environment, capture_output=True, text=True, timeout=300, check=False,
-                              stdin=subprocess.DEVNULL, cwd=str(self.workdir))
-        tasks = []
-        if capture.exists():
-            tasks = [json.loads(line) for line in capture.read_text().splitlines() if line.strip()]
-        return Run(proc, tasks, self.sim.requests())
-
-
 @pytest.fixture
 def ansible(sim, collections_path, tmp_path):
     return Ansible(sim, collections_path, tmp_path)
-
-
-def three_ways(module, args, name='queue'):
-    """The same task in check mode, for real, and again: the three runs every change gets."""
-    task = {module: args}
-    return [
-        dict(task, name='%s check' % name, check_mode=True, diff=True),
-        dict(task, name='%s real' % name, diff=True),
-        dict(task, name='%s rerun' % name, diff=True),
-    ]
 
 
 def alone(collections):

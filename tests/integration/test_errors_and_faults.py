@@ -48,7 +48,7 @@ def retry_warnings(result, count):
 
 def in_order(entries):
     """Log entries by arrival: the log itself is in the order answers were ready (a delayed one comes late)."""
-    return sorted(entries, key=lambda e: e['ts'])
+    return sorted(entries, key=lambda e: e['arrival'])
 
 
 def assert_clean(run, result, name):

@@ -245,27 +245,10 @@ def test_gathered_round_trip(ansible, sim):
 
 
 # ---------------------------------------------------------------------------
-# Entries that fail: bad input (before any request), then entries that cannot
-# be applied. One playbook run; each test below reads its own tasks.
+# Entries that cannot be applied. One playbook run; each test below reads its
+# own tasks. (Bad input, which fails before any request, is tested in process:
+# tests/unit/plugins/modules/test_argument_validation.py.)
 # ---------------------------------------------------------------------------
-
-GOOD = dict(id=1001226, strategy=2)
-
-BAD_INPUT = [
-    ([GOOD, dict(name='sales', strategy=1), dict(id=1001201, max_wait_sec=5), dict(id=1001202, strategy='turbo')],
-     {}, 'config[3].strategy must be one of'),
-    ([GOOD, dict(strategy=1)], {}, 'config[1] needs an id or a name'),
-    ([GOOD, dict(id=1001201, strategy=1), dict(id=1001226, max_wait_sec=5)], {},
-     'config[0] and config[2] both name queue 1001226'),
-    ([GOOD, dict(id=1001201, max_wait_sec=-1)], {}, 'config[1].max_wait_sec must be 0 or more'),
-    ([GOOD, dict(id=0, strategy=1)], {}, 'config[1].id must be a positive integer'),
-    ([GOOD, dict(id=True, strategy=1)], {}, 'config[1].id must be a positive integer'),
-    ([GOOD, dict(id='abc', strategy=1)], {}, 'config[1].id must be an integer'),
-    ([GOOD, dict(id=1001201, max_wait_sec='soon')], {}, 'config[1].max_wait_sec must be an integer'),
-    ([GOOD, dict(id=1001201, announce_position='maybe')], {}, 'config[1].announce_position must be a boolean'),
-    ([GOOD], dict(parallel=0), 'parallel must be between 1 and 16; got 0'),
-    ([GOOD], dict(parallel=17), 'parallel must be between 1 and 16; got 17'),
-]
 
 FAILING = [
     # Two entries resolving to the same queue: nothing is applied.
@@ -297,24 +280,9 @@ def failing(simulator_process, collections_path, tmp_path_factory):
     sim.reset()
     before = dict((tenant, sim.queues(tenant)) for tenant in (ACME, GLOBEX))
     ansible = Ansible(sim, collections_path, tmp_path_factory.mktemp('failing'))
-    tasks = [bulk('bad %d' % i, config, **options) for i, (config, options, dummy) in enumerate(BAD_INPUT)]
-    tasks += FAILING
-    run = ansible.play([dict(task, ignore_errors=True) for task in tasks])
+    run = ansible.play([dict(task, ignore_errors=True) for task in FAILING])
     after = dict((tenant, sim.queues(tenant)) for tenant in (ACME, GLOBEX))
     return Outcome(run, before, after)
-
-
-def test_bad_input_fails_before_any_request(failing):
-    run = failing.run
-    assert 'Traceback' not in run.output
-    for i, (config, options, message) in enumerate(BAD_INPUT):
-        failed = run.task('bad %d' % i)
-        assert failed['status'] == 'failed', (config, options)
-        assert message in failed['result']['msg'], (config, options, failed['result']['msg'])
-        assert run.requests('bad %d' % i) == [], (config, options)
-    # Nothing was sent before the first task that may send something.
-    first = run.task(FAILING[0]['name'])
-    assert all(e['ts'] >= first['start'] for e in run.all_requests)
 
 
 def test_two_entries_resolving_to_one_queue_fail_before_any_put(failing):

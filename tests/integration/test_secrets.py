@@ -12,13 +12,9 @@ is, URL-quoted and base64-encoded.
 
 import base64
 import json
-import sys
-from pathlib import Path
 from urllib.parse import quote
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'soak'))
-
-from hostplay import play_on_hosts  # noqa: E402  pylint: disable=wrong-import-position
+from alohub_test.hostplay import play_on_hosts
 
 QUEUE = 'alohub.callcenter.inbound_queue'
 INFO = 'alohub.callcenter.inbound_queue_info'

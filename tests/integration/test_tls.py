@@ -11,21 +11,17 @@ import datetime
 import ipaddress
 import re
 import socket
-import sys
-from pathlib import Path
 
 import pytest
 
+# cryptography comes with ansible-core: it is always there, so its absence fails rather than skips.
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from alohub_test.hostplay import play_on_hosts
 from conftest import ACME_KEY, Simulator
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'soak'))
-
-from hostplay import play_on_hosts  # noqa: E402  pylint: disable=wrong-import-position
-
-x509 = pytest.importorskip('cryptography.x509')
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402  pylint: disable=wrong-import-position
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402  pylint: disable=wrong-import-position
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402  pylint: disable=wrong-import-position
 
 QUEUE = 'alohub.callcenter.inbound_queue'
 INFO = 'alohub.callcenter.inbound_queue_info'

@@ -34,18 +34,16 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(REPO / 'tests' / 'simulator'))
-sys.path.insert(0, str(REPO / 'tests' / 'integration'))
+import yaml
 
-import yaml  # noqa: E402  pylint: disable=wrong-import-position
-
-import chaos_mix  # noqa: E402  pylint: disable=wrong-import-position
-from hostplay import host_playbook  # noqa: E402  pylint: disable=wrong-import-position
-from alohub_sim.harness import Simulator  # noqa: E402  pylint: disable=wrong-import-position
-from playenv import BIN, link_collection, playbook_env  # noqa: E402  pylint: disable=wrong-import-position
+try:
+    from alohub_sim.harness import Simulator
+    from alohub_test import chaos_mix
+    from alohub_test.hostplay import host_playbook
+    from alohub_test.playenv import BIN, link_collection, playbook_env
+except ImportError as exc:  # run outside make: say what is missing instead of a bare traceback
+    raise SystemExit('soak: %s; run it through `make soak` / `make soak-quick`, or put tests/support and '
+                     'tests/simulator on PYTHONPATH' % exc) from exc
 
 QUEUE = 'alohub.callcenter.inbound_queue'
 QUEUES = 'alohub.callcenter.inbound_queues'

@@ -166,6 +166,26 @@ class Simulator:
     def clear_requests(self):
         return self.admin("DELETE", "/_sim/requests")["cleared"]
 
+    def mark(self):
+        """The number of API requests that have arrived so far (each log entry's ``arrival``).
+
+        Requests that arrive after one mark and up to the next (``a < arrival <= b``) are
+        exactly those sent in between, whatever order their answers came in.
+        """
+        return self.admin("POST", "/_sim/mark")["arrival"]
+
+    def clock(self, freeze=None, advance=None):
+        """The rate limiter's clock: ``freeze=<epoch>|True|False``, ``advance=<seconds>``; {"now", "frozen"}.
+
+        Reset thaws it. Frozen, windows and Retry-After dates move only when told to.
+        """
+        body = {}
+        if freeze is not None:
+            body["freeze"] = freeze
+        if advance is not None:
+            body["advance"] = advance
+        return self.admin("POST", "/_sim/clock", body) if body else self.admin("GET", "/_sim/clock")
+
     def reset(self, tenants=None):
         """Back to the seed, or to generated ``tenants`` ({"T": {"keys": {...}, "queues": N}})."""
         return self.admin("POST", "/_sim/reset", None if tenants is None else {"tenants": tenants})

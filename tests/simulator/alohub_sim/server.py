@@ -110,13 +110,80 @@ class Reply:
         self.padding = 0
 
 
+class SimClock:
+    """The clock of the rate limiter and of Retry-After dates: real time, or frozen by a test.
+
+    ``POST /_sim/clock`` freezes it at an epoch time and moves it by whole windows or
+    fractions, so a test of window edges needs no real sleeping. The request log's
+    ``ts`` stays real time (tests measure real waits with it).
+    """
+
+    def __init__(self, real=time.time):
+        self._lock = threading.Lock()
+        self._real = real
+        self._frozen = None
+
+    def __call__(self):
+        with self._lock:
+            return self._real() if self._frozen is None else self._frozen
+
+    def describe(self):
+        with self._lock:
+            frozen = self._frozen is not None
+            return {"now": self._frozen if frozen else self._real(), "frozen": frozen}
+
+    def change(self, body):
+        """``{"freeze": epoch | true | false}`` and/or ``{"advance": seconds}`` (advance needs a frozen clock)."""
+        if not isinstance(body, dict) or not body or set(body) - {"freeze", "advance"}:
+            raise ValueError('clock takes {"freeze": <epoch seconds> | true | false} and/or {"advance": <seconds>}')
+        with self._lock:
+            if "freeze" in body:
+                value = body["freeze"]
+                if value is True:
+                    self._frozen = self._real() if self._frozen is None else self._frozen
+                elif value is False:
+                    self._frozen = None
+                elif isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+                    self._frozen = float(value)
+                else:
+                    raise ValueError("freeze must be true, false or an epoch time >= 0")
+            if "advance" in body:
+                step = body["advance"]
+                if isinstance(step, bool) or not isinstance(step, (int, float)) or step < 0:
+                    raise ValueError("advance must be a number of seconds >= 0")
+                if self._frozen is None:
+                    raise ValueError("advance needs a frozen clock (freeze it first)")
+                self._frozen += step
+        return self.describe()
+
+    def thaw(self):
+        with self._lock:
+            self._frozen = None
+
+
 class RequestLog:
-    """The API request log (admin calls are not logged)."""
+    """The API request log (admin calls are not logged).
+
+    Every API request gets an ``arrival`` number when it arrives (before latency, faults
+    and the answer); ``seq`` is its place in the log, which is in the order answers were
+    ready. ``mark()`` is the number of requests arrived so far: a test that marks between
+    two steps knows exactly which requests each step made (``prev < arrival <= mark``).
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
         self._entries = []
         self._seq = 0
+        self._arrivals = 0
+
+    def arrive(self):
+        with self._lock:
+            self._arrivals += 1
+            return self._arrivals
+
+    def mark(self):
+        with self._lock:
+            return self._arrivals
 
     def add(self, entry):
         with self._lock:
@@ -139,6 +206,7 @@ class RequestLog:
             self._entries = []
             if restart:
                 self._seq = 0
+                self._arrivals = 0
             return count
 
 
@@ -153,7 +221,8 @@ class App:
         self.state = State()
         self.log = RequestLog()
         self.faults = FaultEngine(self.startup_faults)
-        self.limiter = RateLimiter()
+        self.clock = SimClock()
+        self.limiter = RateLimiter(clock=self.clock)
         self._config_lock = threading.Lock()
         self.config = {}
         self.set_config(self.startup_config, replace=True)
@@ -178,6 +247,7 @@ class App:
         self.state.reset(spec)
         self.set_config(self.startup_config, replace=True)
         self.faults.replace(self.startup_faults)
+        self.clock.thaw()
         self.limiter.clear()
         self.log.clear(restart=True)
 
@@ -300,7 +370,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(reply)
             self.app.say(f"alohub-sim: admin {self.command} {self.path} -> {reply.status}")
             return
-        entry = {"seq": None, "ts": started, "method": self.command, "path": path, "query": self._query_dict(split.query),
+        entry = {"seq": None, "arrival": self.app.log.arrive(), "ts": started, "method": self.command, "path": path,
+                 "query": self._query_dict(split.query),
                  "status": None, "tenant": None, "auth_header": None, "body": None, "fault": None,
                  "tenant_header": self.headers.get("X-Tenant-ID"), "user_agent": self.headers.get("User-Agent")}
         try:
@@ -439,7 +510,7 @@ class Handler(BaseHTTPRequestHandler):
             headers = []
             if opts["retry_after"] is not None:
                 fmt = opts["retry_after_format"] or config["retry_after_format"]
-                headers.append(("Retry-After", retry_after_value(opts["retry_after"], fmt)))
+                headers.append(("Retry-After", retry_after_value(opts["retry_after"], fmt, self.app.clock())))
             if kind == "rate_limit":
                 return Reply(429, envelope("RATE_LIMIT_EXCEEDED", opts["error_message"]), headers)
             return Reply(429, {"message": "API rate limit exceeded"}, headers)
@@ -478,7 +549,7 @@ class Handler(BaseHTTPRequestHandler):
         decision = app.limiter.hit(tenant, f"{method} {ROUTE_TEMPLATES[route]}")
         rl_headers = decision.headers()
         if not decision.allowed:
-            retry = retry_after_value(decision.reset, config["retry_after_format"])
+            retry = retry_after_value(decision.reset, config["retry_after_format"], app.clock())
             return Reply(429, envelope("RATE_LIMIT_EXCEEDED", f"API rate limit exceeded ({decision.exceeded} limit)"),
                          rl_headers + [("Retry-After", retry)])
         if QUEUE_SCOPE not in scopes:
@@ -568,6 +639,16 @@ class Handler(BaseHTTPRequestHandler):
                 return Reply(200, app.log.entries(clear=clear))
             if method == "DELETE":
                 return Reply(200, {"cleared": app.log.clear()})
+        if endpoint == "mark" and len(parts) == 1 and method == "POST":
+            return Reply(200, {"arrival": app.log.mark()})
+        if endpoint == "clock" and len(parts) == 1:
+            if method == "GET":
+                return Reply(200, app.clock.describe())
+            if method == "POST":
+                try:
+                    return Reply(200, app.clock.change(data))
+                except ValueError as exc:
+                    return bad(str(exc))
         if endpoint == "tenants" and len(parts) == 1 and method == "GET":
             return Reply(200, app.state.summary())
         if endpoint == "queues":

@@ -20,11 +20,11 @@ The fakes stand in at the real seams and nowhere else:
 from __future__ import annotations
 
 import copy
-import json
 import re
 
 import pytest
-from requests.structures import CaseInsensitiveDict
+
+from alohub_test.fakes import Clock, EndlessResponse, FakeResponse, FakeSession
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import queue_model
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import ApiError
@@ -34,81 +34,6 @@ from ansible_collections.alohub.callcenter.plugins.module_utils.transport import
 SECRET = 'sk_test_Secret123abc'
 BASE_URL = 'https://gw.example.test/api'
 QUEUES = '/v1/queues/inbound'
-
-
-class FakeResponse:
-    """What Transport reads from a requests.Response."""
-
-    def __init__(self, status=200, body=b'', headers=None, content_type=None, chunks_error=None):
-        self.status_code = status
-        if isinstance(body, (dict, list)):
-            body = json.dumps(body)
-            content_type = content_type or 'application/json'
-        if isinstance(body, str):
-            body = body.encode('utf-8')
-        self.body = body
-        self.headers = CaseInsensitiveDict(headers or {})
-        if content_type:
-            self.headers.setdefault('Content-Type', content_type)
-        self.chunks_error = chunks_error
-        self.closed = False
-
-    def iter_content(self, chunk_size=1):
-        for start in range(0, len(self.body), chunk_size):
-            yield self.body[start:start + chunk_size]
-        if self.chunks_error is not None:
-            raise self.chunks_error
-
-    def close(self):
-        self.closed = True
-
-
-class EndlessResponse(FakeResponse):
-    """A 200 whose body never ends (up to ``limit`` bytes), served in the chunk size asked for."""
-
-    def __init__(self, limit):
-        super().__init__(200, b'', {'Content-Type': 'application/json'})
-        self.limit = limit
-        self.served = 0
-
-    def iter_content(self, chunk_size=1):
-        chunk = b' ' * chunk_size
-        while self.served < self.limit and not self.closed:
-            self.served += chunk_size
-            yield chunk
-
-
-class FakeSession:
-    """A requests.Session whose request() plays a script of responses and exceptions."""
-
-    def __init__(self, script):
-        self.script = list(script)
-        self.calls = []
-
-    def request(self, method, url, **kwargs):
-        self.calls.append(dict(kwargs, method=method, url=url))
-        if not self.script:
-            raise AssertionError('unexpected request %d: %s %s' % (len(self.calls), method, url))
-        item = self.script.pop(0)
-        if isinstance(item, BaseException):
-            raise item
-        return item
-
-
-class Clock:
-    """Monotonic clock + sleep for Transport; sleeping only moves the clock."""
-
-    def __init__(self, start=1000.0):
-        self.now = start
-        self.waits = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        assert seconds >= 0, 'negative sleep %r' % seconds
-        self.waits.append(seconds)
-        self.now += seconds
 
 
 def base_settings(**overrides):

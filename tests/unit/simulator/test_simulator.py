@@ -13,12 +13,8 @@ import time
 
 import pytest
 
-SIM_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "simulator"))
-if SIM_ROOT not in sys.path:
-    sys.path.insert(0, SIM_ROOT)
-
-from alohub_sim.harness import (  # noqa: E402  pylint: disable=wrong-import-position
-    ACME, ACME_KEY, ACME_READONLY_KEY, GLOBEX, GLOBEX_KEY, INITECH, Simulator, SimulatorError,
+from alohub_sim.harness import (
+    ACME, ACME_KEY, ACME_READONLY_KEY, GLOBEX, GLOBEX_KEY, INITECH, SIMULATOR_ROOT as SIM_ROOT, Simulator, SimulatorError,
 )
 
 LIST = "/v1/queues/inbound"
@@ -259,17 +255,24 @@ def test_every_authenticated_answer_carries_rate_limit_headers(sim):
         assert 1 <= int(answer.headers["RateLimit-Reset"]) <= 10
 
 
+# A time on a window boundary of every window used below (30 s, 10 s, 1 s): the simulator's clock is
+# frozen there, so these tests know every RateLimit-Reset and Retry-After exactly and never sleep.
+FROZEN = 1800000000.0
+
+
 def test_route_and_tenant_limits(sim):
     sim.config(tenant_limit=5, route_limit=3, window=30)
+    sim.clock(freeze=FROZEN + 4.5)
     remaining = []
     for dummy in range(3):
         answer = call(sim, "GET", f"{LIST}/1001226")
         assert answer.status == 200
         remaining.append((answer.headers["X-RateLimit-Remaining-Route"], answer.headers["X-RateLimit-Remaining-Tenant"]))
+        assert answer.headers["RateLimit-Reset"] == "26"   # ceil(30 - 4.5)
     assert remaining == [("2", "4"), ("1", "3"), ("0", "2")]
     limited = call(sim, "GET", f"{LIST}/1001226")
     assert_error(limited, 429, "RATE_LIMIT_EXCEEDED")
-    assert 1 <= int(limited.headers["Retry-After"]) <= 30
+    assert limited.headers["Retry-After"] == "26"
     assert limited.headers["X-RateLimit-Limit-Route"] == "3"
     # the rejected request did not count: the tenant still has 2 left, on another route
     assert call(sim, "GET", LIST).headers["X-RateLimit-Remaining-Tenant"] == "1"
@@ -281,22 +284,84 @@ def test_route_and_tenant_limits(sim):
 
 def test_retry_after_as_http_date(sim):
     sim.config(route_limit=1, window=30, retry_after_format="date")
+    sim.clock(freeze=FROZEN + 10)
     assert call(sim, "GET", LIST).status == 200
     limited = call(sim, "GET", LIST)
     assert limited.status == 429
-    when = email.utils.parsedate_to_datetime(limited.headers["Retry-After"]).timestamp()
-    assert time.time() - 1 <= when <= time.time() + 31
+    assert limited.headers["Retry-After"] == email.utils.formatdate(FROZEN + 30, usegmt=True)
+    assert limited.headers["RateLimit-Reset"] == "20"
 
 
 def test_window_ends_and_counting_starts_again(sim):
-    sim.config(route_limit=1, window=1)
-    deadline = time.time() + 3
-    statuses = [call(sim, "GET", LIST).status, call(sim, "GET", LIST).status]
-    while statuses[-1] == 200 and time.time() < deadline:  # a window may end between the two
-        statuses = [statuses[-1], call(sim, "GET", LIST).status]
-    assert statuses[-1] == 429
-    time.sleep(1.05)
+    sim.config(route_limit=1, window=10)
+    sim.clock(freeze=FROZEN)
+    assert [call(sim, "GET", LIST).status for dummy in range(2)] == [200, 429]
+    sim.clock(advance=9.5)
+    limited = call(sim, "GET", LIST)
+    assert limited.status == 429 and limited.headers["RateLimit-Reset"] == "1" and limited.headers["Retry-After"] == "1"
+    sim.clock(advance=0.5)   # the next window, aligned to the clock: counting starts again
+    fresh = call(sim, "GET", LIST)
+    assert fresh.status == 200 and fresh.headers["X-RateLimit-Remaining-Route"] == "0"
+    assert fresh.headers["RateLimit-Reset"] == "10"
+
+
+def test_changing_the_window_restarts_the_counters(sim):
+    sim.config(route_limit=1, window=10)
+    sim.clock(freeze=FROZEN)
+    assert [call(sim, "GET", LIST).status for dummy in range(2)] == [200, 429]
+    sim.config(window=20)
     assert call(sim, "GET", LIST).status == 200
+
+
+def test_clock_admin(sim):
+    real = sim.clock()
+    assert real["frozen"] is False and abs(real["now"] - time.time()) < 5
+    assert sim.clock(freeze=FROZEN) == {"now": FROZEN, "frozen": True}
+    assert sim.clock(advance=2.5) == {"now": FROZEN + 2.5, "frozen": True}
+    assert sim.clock(freeze=True)["now"] == FROZEN + 2.5     # already frozen: stays where it is
+    for body in ({}, {"advance": -1}, {"freeze": "soon"}, {"speed": 2}, [1]):
+        answer = call(sim, "POST", "/_sim/clock", key=None, raw=json.dumps(body).encode())
+        assert answer.status == 400 and "error" in answer.json, body
+    assert sim.clock(freeze=False)["frozen"] is False
+    try:
+        sim.clock(advance=1)
+    except SimulatorError as exc:
+        assert "needs a frozen clock" in str(exc)
+    else:
+        raise AssertionError("advance on a running clock was accepted")
+    sim.clock(freeze=FROZEN)
+    sim.reset()
+    assert sim.clock()["frozen"] is False                    # reset thaws it
+
+
+def test_log_entries_have_arrival_numbers_and_marks_count_them(sim):
+    assert sim.mark() == 0
+    call(sim, "GET", f"{LIST}/1001226")
+    call(sim, "GET", LIST)
+    assert sim.mark() == 2
+    sim.clear_requests()                                     # clearing the log does not restart the count
+    call(sim, "GET", LIST)
+    assert [e["arrival"] for e in sim.requests()] == [3] and sim.mark() == 3
+    sim.tenants()                                            # admin calls do not count
+    assert sim.mark() == 3
+    sim.reset()
+    assert sim.mark() == 0
+
+
+def test_arrival_is_when_the_request_came_not_when_it_was_answered(sim):
+    """A slow answer is logged after a quick one that came later; its arrival number is still the earlier."""
+    sim.faults([{"kind": "delay", "delay_ms": 400, "path": "/1001226$"}])
+    slow = threading.Thread(target=call, args=(sim, "GET", f"{LIST}/1001226"))
+    slow.start()
+    deadline = time.monotonic() + 5
+    while sim.mark() < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert call(sim, "GET", f"{LIST}/1001200").status == 200
+    slow.join()
+    log = sim.requests()
+    assert [(e["path"], e["arrival"]) for e in log] == [(f"{LIST}/1001200", 2), (f"{LIST}/1001226", 1)]
+    assert [e["seq"] for e in log] == [1, 2]
 
 
 def test_unlimited_dimension_sends_no_headers(sim):

@@ -1,18 +1,19 @@
 """How the tests run ansible-playbook: the collection link and the environment.
 
-Shared by the integration tests (conftest.py) and the soak (tests/soak/soak.py),
-so both run Ansible the same way: the work tree as the only alohub.callcenter,
-the test-only capture callback on, no ALOHUB_* variable leaking in from the
-caller's shell, and the venv's tools first on PATH.
+Shared by the integration tests, the soak and the benchmark, so all run Ansible the
+same way: the work tree as the only alohub.callcenter, the test-only capture callback
+on, no ALOHUB_* variable leaking in from the caller's shell, and the venv's tools first
+on PATH.
 """
 
 import os
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]                  # tests/support/alohub_test -> the repository (= collection root)
 BIN = Path(sys.executable).parent
-CALLBACKS = Path(__file__).resolve().parent / 'callback_plugins'
+CALLBACKS = HERE / 'callback_plugins'
 
 
 def link_collection(root):
@@ -24,7 +25,12 @@ def link_collection(root):
 
 
 def playbook_env(collections, **extra):
-    """The environment of an ansible-playbook run against the simulator."""
+    """The environment of an ansible-playbook run against the simulator.
+
+    The capture callback writes each task's result to ``ALOHUB_TEST_CAPTURE`` (a path) and,
+    when ``ALOHUB_TEST_SIM_URL`` names a simulator, marks its request log after each task
+    (``POST /_sim/mark``), which is how ``Run.requests(task)`` knows each task's requests.
+    """
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith('ALOHUB_'))
     env.update(
         ANSIBLE_COLLECTIONS_PATH=str(collections),

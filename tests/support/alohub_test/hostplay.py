@@ -8,7 +8,7 @@ still runs in order (so a seeded fault rule restricted to that host's tenant
 sees the same requests in the same order every time).
 
 Used by the integration tests through their ``ansible`` fixture
-(``play_on_hosts(ansible, {...})``) and by the soak.
+(``play_on_hosts(ansible, {...})``) and by the soak (``host_playbook``).
 """
 
 import yaml
@@ -29,11 +29,11 @@ def host_playbook(per_host, defaults=None, play_vars=None):
 
 
 def play_on_hosts(ansible, per_host, defaults=None, env=None, check=False, diff=False, verbosity=0, play_vars=None):
-    """Like ``ansible.play`` (tests/integration/conftest.py), with one task list per host.
+    """Like ``ansible.play`` (``alohub_test.playbook.Ansible``), with one task list per host.
 
-    Task names must be unique across hosts. The returned Run's ``requests(name)``
-    is NOT reliable here (the hosts' time windows overlap): filter
-    ``run.all_requests`` by path or tenant instead.
+    Task names must be unique across hosts. The hosts run at once, so the returned
+    Run's ``requests(name, tenant=T)`` needs the tenant ``T`` that the task's host works
+    on (one tenant per host); or filter ``run.all_requests`` by path or tenant.
     """
     ansible.count += 1
     workdir = ansible.workdir / ('hosts%d' % ansible.count)
