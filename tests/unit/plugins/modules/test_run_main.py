@@ -23,7 +23,7 @@ def test_a_read_goes_through_the_real_session_preparation(run_main, reply):
     assert sent['method'] == 'GET' and sent['prepared'].url == URL + '/v1/queues/inbound/1001226'
     headers = sent['prepared'].headers
     assert headers['Authorization'] == KEY and headers['X-Tenant-ID'] == '20260310'
-    assert headers['User-Agent'].startswith('alohub.callcenter/')
+    assert headers['User-Agent'].startswith('alohub.callcenter (Ansible collection; ansible-core/')
 
 
 def test_check_mode_and_diff_reach_the_module(run_main, reply):
