@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Mapping
 from xml.etree import ElementTree
 
@@ -39,7 +40,32 @@ class _InertDumper(yaml.SafeDumper):
         return super().increase_indent(flow, False)
 
 
-_InertDumper.add_representer(_Inert, lambda dumper, value: dumper.represent_scalar('!unsafe', str(value), style='"'))
+_STR = 'tag:yaml.org,2002:str'
+
+
+def _represent_inert(dumper, value):
+    # ansible-core 2.19+ reads a tagged scalar by its plain form: !unsafe "0" comes back as the number 0,
+    # !unsafe "" and !unsafe "null" as null. A string that a YAML 1.1 reader would take for another
+    # type (a number, a boolean, null, a date) cannot hold a template either, so it is written as a
+    # plain quoted string instead, which every reader keeps a string.
+    text = str(value)
+    keep = not text or dumper.resolve(yaml.ScalarNode, text, (True, False)) != _STR
+    return dumper.represent_scalar(_STR if keep else '!unsafe', text, style='"')
+
+
+def _represent_key(dumper, value):
+    # Mapping keys are the collection's own field names, left plain; any other key is quoted.
+    plain = re.match(r'^[A-Za-z_][A-Za-z0-9_]*$', value) and dumper.resolve(yaml.ScalarNode, value, (True, False)) == _STR
+    return dumper.represent_scalar(_STR, value, style=None if plain else '"')
+
+
+_InertDumper.add_representer(_Inert, _represent_inert)
+_InertDumper.add_representer(str, _represent_key)
+
+
+def _comment(text):
+    """``text`` safe inside a YAML comment line: no line break, no character a YAML reader refuses."""
+    return ''.join(c if c.isprintable() else '\\u%04x' % ord(c) for c in text)
 
 
 def _plain(value, where='the data'):
@@ -69,7 +95,7 @@ def to_inert_yaml(data, header=None):
     if header:
         for line in ([header] if isinstance(header, str) else header):
             # Every line break YAML knows ends a comment: a queue name holding one stays inside its own.
-            lines.extend('# ' + part if part else '#' for part in (str(line).splitlines() or ['']))
+            lines.extend('# ' + _comment(part) if part else '#' for part in (str(line).splitlines() or ['']))
     text = yaml.dump(_plain(data), Dumper=_InertDumper, sort_keys=False, default_flow_style=False,
                      allow_unicode=True, width=10 ** 9, indent=2)
     return wrap_var('\n'.join(lines) + '\n' + text)

@@ -20,6 +20,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.alohub.callcenter.plugins.module_utils.arguments import (
     CONNECTION_OPTIONS,
+    FROM_ENV,
     MIN_KEY_LENGTH,
     connection_argument_spec,
     connection_settings,
@@ -74,6 +75,7 @@ def alohub_module(argument_spec, **kwargs):
     """An AnsibleModule taking ``argument_spec`` plus the connection options."""
     spec = connection_argument_spec()
     spec.update(argument_spec)
+    FROM_ENV.clear()  # filled by this run's env fallbacks (a module runs once per process, tests many times)
     module = AlohubModule(argument_spec=spec, **kwargs)
     module._started = True
     return module
