@@ -82,8 +82,16 @@ class LookupModule(LookupBase):
             data = data[key]
         if not isinstance(data, _TYPES[kind]) or (kind == 'list' and isinstance(data, str)):
             raise AnsibleLookupError('%s must hold %s%s; it holds %s (%s)' % (
-                path, _SHAPES[kind], ' named %s' % key if key else '', type(data).__name__, what))
+                path, _SHAPES[kind], ' named %s' % key if key else '', _kind(data), what))
         return [wrap_var(_untagged(data))]
+
+
+def _kind(value):
+    for kinds, name in (((dict,), 'a mapping'), ((list, tuple), 'a list'), ((str,), 'a string'), ((bool,), 'a boolean'),
+                        ((int, float), 'a number'), ((type(None),), 'null')):
+        if isinstance(value, kinds):
+            return name
+    return type(value).__name__
 
 
 def _untagged(value):
