@@ -64,14 +64,23 @@ sanity: venv ## ansible-test sanity, offline, on the venv's Python (SANITY_ARGS=
 units: venv collection-link ## pytest tests/unit
 	@$(TEST_ENV) hacking/pytest-dir.sh tests/unit $(PYTEST_ARGS)
 
-integration: venv collection-link ## pytest tests/integration (real ansible-playbook against the simulator)
-	@$(TEST_ENV) hacking/pytest-dir.sh tests/integration $(PYTEST_ARGS)
+# The end-to-end tests run on PYTEST_WORKERS pytest-xdist workers (each starts its own simulator;
+# a file's tests stay on one worker, so its module-scoped playbook runs happen once; 0 = no xdist).
+# Tests whose subject does not depend on the ansible-core line run on the newest line only: the
+# release tooling (mark `release`) and the HTTP client's behaviour under faults, races and rate
+# limits (mark `line_independent`). INTEGRATION_MARKS= runs everything on any line.
+PYTEST_WORKERS ?= auto
+INTEGRATION_MARKS ?= $(if $(filter $(LINE),$(DEFAULT_LINE)),,not release and not line_independent)
+integration: venv collection-link ## pytest tests/integration (real ansible-playbook against the simulator, on xdist workers)
+	@$(TEST_ENV) hacking/pytest-dir.sh tests/integration -n $(PYTEST_WORKERS) --dist loadfile \
+		$(if $(INTEGRATION_MARKS),-m "$(INTEGRATION_MARKS)") $(PYTEST_ARGS)
 
 # The whole repository: ansible-lint finds playbooks, roles, molecule scenarios, meta/, galaxy.yml,
 # changelogs/, the EE file ... by itself; .ansible-lint says what to skip (venvs, build output).
 lint: venv collection-link ## ansible-lint, production profile, over the whole repository (.ansible-lint)
 	@echo "ansible-lint: the repository (profile, offline mode and excluded paths: .ansible-lint)"
-	@$(TEST_ENV) ansible-lint
+	@# --offline: TEST_ENV already finds the collection; without it ansible-lint installs a copy into ~/.ansible/collections.
+	@$(TEST_ENV) ansible-lint --offline
 
 molecule: venv collection-link ## molecule test for every scenario (extensions/molecule/*)
 	@$(TEST_ENV) hacking/molecule.sh

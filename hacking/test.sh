@@ -7,6 +7,9 @@
 # KEEP_GOING=1 (the default when CI is set) runs every step even after a failure, so one CI run
 # reports every broken line; KEEP_GOING=0 stops at the first failure. A line whose venv cannot be
 # built (no Python of its series, ansible-core does not install) FAILS: it is never skipped.
+# The venv steps of all lines start at once, in the background (mostly downloads and unpacking, so
+# they overlap the first line's steps well); a line's venv step waits for its build and reports the
+# build's own time. PREBUILD_VENVS=0 builds each venv when its line comes, as the other steps run.
 # Exit status: 0 when every step passed, 1 otherwise.
 set -uo pipefail
 
@@ -45,6 +48,42 @@ for plan in "$@"; do
 done
 
 failed=0 total_start=$(date +%s)
+
+# Start every line's venv build now; the venv step of the line waits for it (venv_step below).
+declare -A venv_pid=()
+logs=$root/.build/test-logs
+if [ "${PREBUILD_VENVS:-1}" = 1 ]; then
+    mkdir -p "$logs"
+    for plan in "$@"; do
+        line=${plan%%:*}
+        [[ ",${plan#*:}," == *,venv,* ]] || continue
+        rm -f "$logs/venv-$line.status"
+        (
+            start=$(date +%s) rc=0
+            "${clean_env[@]}" make --no-print-directory -C "$root" venv LINE="$line" </dev/null >"$logs/venv-$line.log" 2>&1 || rc=$?
+            echo "$rc $(( $(date +%s) - start ))" >"$logs/venv-$line.status"
+        ) &
+        venv_pid[$line]=$!
+    done
+    echo "test.sh: building the venvs of ${!venv_pid[*]} in the background (logs: .build/test-logs/venv-LINE.log)"
+fi
+
+# run_step LINE TARGET: 0 when it passed; sets step_seconds.
+run_step() {
+    local line=$1 t=$2 start rc=0
+    start=$(date +%s)
+    if [ "$t" = venv ] && [ -n "${venv_pid[$line]:-}" ]; then
+        wait "${venv_pid[$line]}" || true
+        cat "$logs/venv-$line.log"
+        read -r rc step_seconds <"$logs/venv-$line.status" 2>/dev/null || { rc=1 step_seconds=$(( $(date +%s) - start )); }
+        echo "(built in the background in ${step_seconds}s; waited $(( $(date +%s) - start ))s for it here)"
+        return "$rc"
+    fi
+    "${clean_env[@]}" make --no-print-directory -C "$root" "$t" LINE="$line" </dev/null || rc=$?
+    step_seconds=$(( $(date +%s) - start ))
+    return "$rc"
+}
+
 for plan in "$@"; do
     line=${plan%%:*}
     IFS=, read -r -a steps <<<"${plan#*:}"
@@ -56,16 +95,18 @@ for plan in "$@"; do
             continue   # no venv for this line: its other steps stay "not run"
         fi
         printf '\n===== ansible-core %s: make %s =====\n' "$line" "$t"
-        start=$(date +%s)
-        if "${clean_env[@]}" make --no-print-directory -C "$root" "$t" LINE="$line" </dev/null; then
-            result[$line/$t]="ok $(fmt_time $(( $(date +%s) - start )))"
+        if run_step "$line" "$t"; then
+            result[$line/$t]="ok $(fmt_time "$step_seconds")"
         else
-            result[$line/$t]="FAIL $(fmt_time $(( $(date +%s) - start )))"
+            result[$line/$t]="FAIL $(fmt_time "$step_seconds")"
             failed=$((failed + 1))
             echo "===== ansible-core $line: make $t FAILED =====" >&2
         fi
     done
 done
+# A stop at the first failure leaves background venv builds running: let them finish (they are
+# idempotent and flock-guarded), so nothing outlives this script half-done.
+for pid in "${venv_pid[@]}"; do wait "$pid" 2>/dev/null || true; done
 elapsed=$(( $(date +%s) - total_start ))
 
 # The versions each line actually ran with, read from its venv.
@@ -87,6 +128,7 @@ for line in "${lines[@]}"; do
     for t in "${targets[@]}"; do printf " %-${width}s" "${result[$line/$t]:--}"; done
     printf '\n'
 done
+[ ${#venv_pid[@]} -eq 0 ] || echo "(venv: each line's build time; the builds ran in the background, at the same time as the steps before them)"
 if [ "$failed" -eq 0 ]; then
     echo "all passed in $(fmt_time "$elapsed")"
 else

@@ -259,6 +259,7 @@ def broken_gzip():
     listener.close()
 
 
+@pytest.mark.line_independent
 def test_hostile_answers_odd_names_and_unicode(ansible, sim, broken_gzip):
     acme = sim.queues(ACME)
     spec = {ACME: dict(keys={ACME_KEY: ['queue']}, queues=list(acme.values()))}

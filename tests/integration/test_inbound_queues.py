@@ -416,6 +416,7 @@ def test_faults_mid_run(ansible, sim):
 # A binding rate limit
 # ---------------------------------------------------------------------------
 
+@pytest.mark.line_independent
 def test_binding_rate_limit_is_paced(ansible, sim):
     seed = sim.queues(ACME)
     config = sim.config(tenant_limit=10, window=2)

@@ -53,9 +53,11 @@ PLANTED = [
 # Top-level entries (or path prefixes) that must not be in the artifact at all.
 EXCLUDED_PREFIXES = [
     '.venv', '.build', '.cache/', '.ansible/', '.pytest_cache', '.benchmarks', '.mypy_cache', '.git',
-    '.ci/', '.ansible-lint', '.coverage', 'htmlcov', 'Makefile', 'hacking/', 'tests/output',
+    '.ci/', '.github/', '.coverage', 'htmlcov', 'Makefile', 'hacking/', 'tests/output',
     'tests/bench', 'tests/soak', 'changelogs/.plugin-cache.yaml', 'docs/site/_build', 'docs/site/build',
     'tests/integration/test_packaging.py', 'tests/integration/test_execution_environment.py',
+    'tests/integration/test_galaxy_importer.py', 'tests/integration/test_readme_commands.py',
+    'tests/unit/test_ci_workflow.py',
 ]
 
 # What a user, Galaxy, the Ansible package and ansible-builder need.
@@ -68,6 +70,8 @@ REQUIRED = [
     'roles/inbound_queues/tasks/main.yml', 'roles/inbound_queues/meta/argument_specs.yml',
     'playbooks/demo.yml', 'playbooks/export.yml', 'playbooks/apply.yml', 'playbooks/drift.yml',
     'tests/config.yml',
+    # galaxy-importer lints the unpacked artifact with ansible-lint: it needs the kinds and exclusions.
+    '.ansible-lint',
 ]
 
 
