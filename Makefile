@@ -46,7 +46,7 @@ TEST_ENV := PATH="$(VENV)/bin:$$PATH" \
 	PYTHONPATH="$(COLLECTIONS):$(CURDIR)/tests/support:$(CURDIR)/tests/simulator$${PYTHONPATH:+:$$PYTHONPATH}"
 
 .PHONY: help venv collection-link sanity units integration lint molecule test matrix \
-	demo bench soak soak-quick docs build changelog changelog-lint changelog-release clean distclean
+	demo bench soak soak-quick docs build changelog changelog-lint changelog-release clean distclean check-queues
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -103,6 +103,13 @@ build: venv ## ansible-galaxy collection build (of the files git would commit) i
 
 demo: venv ## build + install the collection, start the simulator, run playbooks/demo.yml
 	@PATH="$(VENV)/bin:$$PATH" hacking/demo.sh $(DEMO_ARGS)
+
+# A pull-request check of a queues file: playbooks/validate.yml (inbound_queues state=rendered), no key, no network.
+QUEUES ?=
+check-queues: venv collection-link ## validate a queues file offline, no key needed: make check-queues QUEUES=queues/acme.yml
+	@if [ -z "$(QUEUES)" ]; then echo "check-queues: give the file, e.g. make check-queues QUEUES=queues/acme.yml" >&2; exit 2; fi
+	@$(TEST_ENV) env -u ALOHUB_API_KEY ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false \
+		ansible-playbook -i localhost, playbooks/validate.yml -e queues_file="$(abspath $(QUEUES))"
 
 bench: venv collection-link ## the benchmark, tests/bench/bench.py (not part of make test; BENCH_ARGS=--quick)
 	@$(TEST_ENV) "$(VPY)" tests/bench/bench.py $(BENCH_ARGS)

@@ -12,7 +12,7 @@ returns; nothing is handed back up to be finished by the caller.
 
 Once the server accepted a PUT the result says changed, whatever fails after.
 
-Imports queue_model, client (for the listing it reads) and errors.
+Imports queue_model, client (its paths) and errors; it is handed the client.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import queue_model
+from ansible_collections.alohub.callcenter.plugins.module_utils.client import queue_path
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import (
     AlohubError,
     AppliedError,
@@ -58,9 +59,10 @@ class Plan:
 
     def item(self):
         """The plan item: ``{id, name, before, after}`` holding only the changing settings."""
+        keys = [key for key in queue_model.SETTINGS if key in self.changes]  # the table's order, as people read it
         return dict(id=self.before['id'], name=self.before['name'],
-                    before=dict((key, self.before[key]) for key in sorted(self.changes)),
-                    after=dict((key, self.changes[key]) for key in sorted(self.changes)))
+                    before=dict((key, self.before[key]) for key in keys),
+                    after=dict((key, self.changes[key]) for key in keys))
 
     def setting_changes(self):
         """One ``{setting, before, after}`` per changing setting, in the table's order."""
@@ -91,10 +93,11 @@ def find_queue(client, queue_id=None, name=None):
         return find_by_name(client.list_all().queues, name)
     record = client.get(queue_id)
     if record is None:
+        path = queue_path(queue_id)
+        url = client.transport.shown(path)
         raise NotFoundError('inbound queue %d was not found for this tenant: GET %s answered HTTP 404 NOT_FOUND. '
-                            'Hint: check the id; queues of other tenants are reported as not found'
-                            % (queue_id, client.transport.shown('/v1/queues/inbound/%d' % queue_id)),
-                            status=404, error_code='NOT_FOUND', method='GET')
+                            'Hint: check the id; queues of other tenants are reported as not found' % (queue_id, url),
+                            status=404, error_code='NOT_FOUND', method='GET', path=path, url=url)
     return record
 
 

@@ -133,7 +133,8 @@ def test_writers_of_the_same_field_last_one_wins(ansible, sim):
     print("same-field race: winner %s, loser %s" % (winner, lost["status"]))
     if lost['status'] == 'failed':
         # The loser's read-back saw the winner's value: the race is reported, naming both values.
-        assert 'was updated but the server did not apply it: strategy is %d, wanted %d' % (final, 5 - final) in lost['result']['msg']
+        assert 'back shows the server did not apply it: strategy is %d, wanted %d' % (final, 5 - final) in lost['result']['msg']
+        assert lost['result']['changed'] is True  # its PUT was accepted: it changed something, then lost the race
     else:
         # The loser read back before the winner's PUT landed: it succeeded and was overwritten afterwards.
         loser_reads = [e for e in by_writer(requests, loser) if e['method'] == 'GET']

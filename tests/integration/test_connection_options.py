@@ -132,7 +132,7 @@ def test_environment_fallbacks(tls_sim, collections_path, tmp_path):
     # ALOHUB_TIMEOUT=1: the 1.5 s answer is given up on, and the retry succeeds.
     timed = run.result('timeout from env')
     assert run.task('timeout from env')['status'] == 'ok' and timed['queues'][0]['id'] == BASE + 2
-    assert len(warnings_about(timed, 'no answer within timeout (1 s) x1')) == 1, timed
+    assert len(warnings_about(timed, 'no complete answer within timeout (1 s) x1')) == 1, timed
     assert len(run.requests('timeout from env')) == 2
 
     # Certificates: the self-signed one is accepted with ca_path, refused without; a missing CA file is a clear failure.
@@ -190,7 +190,7 @@ def test_module_defaults_headers_tenant_and_url_prefix(ansible, sim):
             assert {(e['auth_header'], e['tenant_header'], e['tenant']) for e in entries} == {(header, tenant, ACME)}, name
             path = prefix + (LIST_PATH if module == 'inbound_queues' else item_path(TEST_QUEUE))
             assert [e['path'] for e in entries] == [path], (name, entries)
-            assert all(e['user_agent'].startswith('alohub.callcenter/') for e in entries), entries
+            assert all(e['user_agent'].startswith('alohub.callcenter (Ansible collection; ansible-core/') for e in entries), entries
     assert run.result('plain: inbound_queue')['changed'] is False
     assert run.result('plain: inbound_queues')['total'] == 42
 
@@ -207,7 +207,7 @@ def test_module_defaults_headers_tenant_and_url_prefix(ansible, sim):
     # To any other host the key would travel in clear text: the warning comes before the (failing) request.
     remote = run.result('plain: not loopback')
     assert run.task('plain: not loopback')['status'] == 'failed'
-    assert remote['msg'].startswith('GET %s failed: ' % item_path(TEST_QUEUE)), remote['msg']
+    assert remote['msg'].startswith('GET http://192.0.2.1:9%s failed: ' % item_path(TEST_QUEUE)), remote['msg']
     assert len(warnings_about(remote, 'plain http:// to 192.0.2.1')) == 1, remote
     assert run.requests('plain: not loopback') == []
 

@@ -205,7 +205,8 @@ def test_gathered_round_trip(ansible, sim):
         bulk('no-ops', [
             dict(id=1001205),                                             # no setting at all
             dict(name='test', strategy=None, moh_file_id=None),           # settings all null
-            dict(id=1001200, strategy_name='vip', number='x', agent_selector='ringall'),  # read-only keys only
+            # read-only keys only (strategy_name is a synonym of strategy since 1.1: it must agree, here it does)
+            dict(id=1001200, strategy_name='normal', number='x', agent_selector='ringall'),
             # What Ansible converts for int and bool options is accepted (sales: 2, "60", "0").
             dict(id='1001201', max_wait_sec='60', announce_position='no', strategy='2'),
         ]),

@@ -161,7 +161,7 @@ def test_certificates(ansible, sim, tls_sims, pki):
         return entry['result']
 
     # Untrusted: a clear reason, the hint, and one attempt although retries is 5.
-    result = failed('untrusted by default', 'GET /v1/queues/inbound/1001226 failed: TLS error: [SSL: CERTIFICATE_VERIFY_FAILED] '
+    result = failed('untrusted by default', '/v1/queues/inbound/1001226 failed: TLS error: [SSL: CERTIFICATE_VERIFY_FAILED] '
                     'certificate verify failed: unable to get local issuer certificate after 1 attempt',
                     'Hint: set ca_path to the CA bundle')
     assert result['attempts'] == 1
