@@ -124,8 +124,8 @@ def plan_lines(plan, verb=None):
         before, after = item.get('before') or {}, item.get('after') or {}
         for setting in after:
             lines.append('%squeue %s (%s): %s %s -> %s' % (prefix, item.get('id'), item.get('name'), setting,
-                                                         _shown(setting, before.get(setting)),
-                                                         _shown(setting, after[setting])))
+                                                           _shown(setting, before.get(setting)),
+                                                           _shown(setting, after[setting])))
     return wrap_var(lines)
 
 
@@ -135,7 +135,7 @@ def result_lines(result, verb='changed', what='queue entries', check_mode=False)
     result = result or {}
     counts = dict(dict(total=0, changed=0, unchanged=0, failed=0), **(result.get('summary') or {}))
     line = '%d %s: %d %s, %d unchanged, %d failed' % (counts['total'], what, counts['changed'], verb,
-                                                     counts['unchanged'], counts['failed'])
+                                                      counts['unchanged'], counts['failed'])
     if 'unmanageable' in counts:
         line += ', %d unmanageable' % counts['unmanageable']
     if check_mode:
@@ -143,8 +143,8 @@ def result_lines(result, verb='changed', what='queue entries', check_mode=False)
     lines = [line] + list(plan_lines(result.get('plan') or [], verb))
     for item in result.get('unmanageable') or []:
         lines.append('cannot fix: queue %s (%s)%s: %s' % (item.get('id'), item.get('name'),
-                                                         ' %s' % item['setting'] if item.get('setting') else '',
-                                                         item.get('reason')))
+                                                          ' %s' % item['setting'] if item.get('setting') else '',
+                                                          item.get('reason')))
     for entry in result.get('results') or []:
         if entry.get('error'):
             lines.append('failed: %s' % entry['error'])
@@ -230,7 +230,7 @@ def drift_lines(report):
         label = 'queue %s (%s)' % (queue.get('id'), queue.get('name'))
         for change in queue.get('changes') or []:
             lines.append('%s: %s %s -> %s' % (label, change.get('setting'), _shown(change.get('setting'), change.get('before')),
-                                               _shown(change.get('setting'), change.get('after'))))
+                                              _shown(change.get('setting'), change.get('after'))))
         for item in queue.get('unmanageable') or []:
             lines.append('%s: %s' % (label, item.get('reason')))
         if queue.get('error'):

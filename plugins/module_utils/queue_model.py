@@ -351,7 +351,7 @@ class Entry:
         unknown = sorted(str(key) for key in raw if key not in ENTRY_KEYS)
         if unknown:
             raise ValidationError('%s has unsupported keys %s; supported: %s' % (self.where, ', '.join(unknown),
-                                                                             ', '.join(ENTRY_KEYS)), option=self.where)
+                                                                                 ', '.join(ENTRY_KEYS)), option=self.where)
         self.queue_id = None if raw.get('id') is None else queue_id(raw['id'], '%s.id' % self.where)
         self.name = None if raw.get('name') is None else queue_name(raw['name'], '%s.name' % self.where)
         if self.queue_id is None and self.name is None:

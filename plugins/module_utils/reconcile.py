@@ -241,7 +241,7 @@ def _outcome(targets, unmanageable, check_mode, state, plan_given, want_diff):
     result = dict(changed=changed > 0, results=results, summary=summary,
                   plan=[target.plan.item() for target in targets
                         if target.plan is not None and target.plan.changed and (check_mode or target.error is None
-                                                                                 or target.applied)])
+                                                                                or target.applied)])
     if state == 'overridden' and not plan_given:
         summary['unmanageable'] = len(unmanageable)
         result['unmanageable'] = unmanageable
@@ -392,7 +392,7 @@ def parse_plan(plan):
         unknown = sorted(str(key) for key in item if key not in PLAN_KEYS)
         if unknown:
             raise ValidationError('%s has unsupported keys %s; supported: %s' % (where, ', '.join(unknown),
-                                                                             ', '.join(PLAN_KEYS)), option='plan')
+                                                                                 ', '.join(PLAN_KEYS)), option='plan')
         if item.get('id') is None:
             raise ValidationError('%s needs the id of its queue' % where, option='plan')
         queue_id = queue_model.queue_id(item['id'], '%s.id' % where)
@@ -451,7 +451,7 @@ def resolve_plan(targets, listing):
                  for key, value in sorted(target.expected.items()) if current[key] != value]
         if target.name is not None and current['name'] != target.name:
             moved.insert(0, 'name is %s now, was %s when planned' % (queue_model.quoted(current['name']),
-                                                                    queue_model.quoted(target.name)))
+                                                                     queue_model.quoted(target.name)))
         if moved:
             stale.append('%s: %s' % (queue_model.label(current), ', '.join(moved)))
             continue

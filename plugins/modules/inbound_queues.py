@@ -23,7 +23,7 @@ description:
   - With O(plan), applies exactly a reviewed plan (the RV(plan) of an earlier run, usually a check-mode run saved by the
     C(plan.yml) playbook). Before any update each item's C(before) is compared with the queue's current values;
     if any queue moved since the plan was made, nothing is sent and the task fails, naming every stale queue and setting.
-    The race between that check and the updates remains, because the API has no conditional update (no ETag or If-Match):
+    The race between that check and the updates remains, because the API has no conditional update (no ETag or If-Match);
     it lasts from the one list read to the last update, typically well under a second for a few queues.
   - With O(state=gathered), returns the current settings of every queue as O(config) entries, ready to be saved and applied later.
     It fails, rather than return part of the tenant, when the list cannot be read whole.

@@ -82,8 +82,8 @@ def test_hostile_answers_end_in_a_clear_result_within_their_timeouts(ansible, se
         bool=servers(route({LIST: respond(200, page([record(True, 'x'), record(1, 'support')]))})),
         mixed=servers(route({LIST: respond(200, page([record(1), record('2'), record(3.0)]))})),
         readback=servers(route({(('GET', LIST + '/5')): sequence([respond(200, record(5)),
-                                                                    respond(503, {'message': 'unavailable'}),
-                                                                    respond(503, {'message': 'unavailable'})]),
+                                                                  respond(503, {'message': 'unavailable'}),
+                                                                  respond(503, {'message': 'unavailable'})]),
                                 (('PUT', LIST + '/5')): respond(200, OK)})),
         # Two updates, one list page: the verification reads the list again, and gets JSON 200,000 deep.
         bulk=servers(route({LIST: sequence([respond(200, page([record(5), record(6)])),
@@ -140,7 +140,7 @@ def test_hostile_answers_end_in_a_clear_result_within_their_timeouts(ansible, se
 
     # Exact identity: no PUT to a queue the server did not name exactly.
     result = failed('a float id beside the real one', "record 0 of page 0 (callinId 1001226.9, callinName 'sales'): "
-                                                       'callinId must be a positive integer; got 1001226.9')
+                    'callinId must be a positive integer; got 1001226.9')
     assert result['changed'] is False and [r.method for r in s['float'].requests] == ['GET']
     failed('a boolean id', "(callinId True, callinName 'x'): callinId must be a positive integer; got True")
     assert [r.method for r in s['bool'].requests] == ['GET']

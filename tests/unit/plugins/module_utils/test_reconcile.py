@@ -255,7 +255,7 @@ def test_entries_are_validated_naming_them():
     ([{'id': 5, 'colour': 'red'}], 'config[0] has unsupported keys colour; supported: id, name, strategy'),
     ([{'id': 5, 'strategy': 1}, {'id': 6}, {'id': '5', 'max_wait_sec': 3}], 'config[0] and config[2] both name queue 5'),
     ([{'id': 5, 'strategy': 1, 'strategy_name': 'vip'}], "config[0].strategy_name is 'vip' but config[0].strategy is 1 "
-                                                           "(normal); they must agree"),
+     "(normal); they must agree"),
     ([{'id': 5, 'strategy_name': 'premium'}], 'config[0].strategy_name must be one of normal, vip'),
 ])
 def test_bad_entries_are_rejected(config, message):

@@ -37,6 +37,7 @@ BASE_URL = 'https://gw.example.test/api'  # conftest's base_settings()
 # parse_retry_after
 # ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize('value, expected', [
     ('5', 5.0),
     (' 7 ', 7.0),

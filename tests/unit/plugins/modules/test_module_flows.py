@@ -78,7 +78,7 @@ def test_inbound_queue_a_failed_read_back_after_an_accepted_put_is_changed(run_m
 def test_inbound_queue_a_rejected_put_is_not_changed(run_main, reply):
     run = run_main('inbound_queue', dict(CONNECTION, id=1001226, moh_file_id='nope.wav'),
                    replies=[reply(200, TENANT[0]), reply(400, dict(success='0', error_code='INVALID_INPUT',
-                                                                      error_message='unknown music file'))])
+                                                                   error_message='unknown music file'))])
     assert run.failed and not run.changed
     assert run.msg.startswith('PUT %s/1001226 failed: HTTP 400 INVALID_INPUT (unknown music file)' % LIST)
 
