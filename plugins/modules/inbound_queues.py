@@ -68,6 +68,7 @@ options:
         description:
           - A synonym of O(config[].strategy), as gathered records carry it. Used when O(config[].strategy) is absent;
             when both are given they must agree, or the entry fails before anything is sent.
+          - Before 1.1.0 it was read-only, accepted and ignored.
         type: raw
       moh_file_id:
         description:
@@ -102,6 +103,7 @@ options:
       - V([]) is a no-op. Only with O(state=merged). Mutually exclusive with O(config).
     type: list
     elements: dict
+    version_added: 1.1.0
   state:
     description:
       - V(merged) applies O(config) (or O(plan)). V(overridden) applies O(config) as the tenant's complete state and reports
