@@ -87,7 +87,8 @@ molecule: venv collection-link ## molecule test for every scenario (extensions/m
 
 # Everything CI runs (.ci/run runs this). Cheapest first on the default line, so a broken change
 # fails early (changelog lint and units take seconds), then sanity, lint, docs, the end-to-end runs;
-# then the units and integration suites on every other line. One table at the end, a row per line.
+# the units and integration suites of every other line run meanwhile in a second lane (hacking/test.sh;
+# TEST_LANES=1 for one step after another). One table at the end, a row per line.
 # In CI every step runs even after a failure (KEEP_GOING=1 when CI is set), so one run reports all.
 TEST_STEPS ?= venv,changelog-lint,units,sanity,lint,docs,integration,molecule,soak-quick
 MATRIX_STEPS ?= venv,units,integration
