@@ -90,7 +90,9 @@ molecule: venv collection-link ## molecule test for every scenario (extensions/m
 # the units and integration suites of every other line run meanwhile in a second lane (hacking/test.sh;
 # TEST_LANES=1 for one step after another). One table at the end, a row per line.
 # In CI every step runs even after a failure (KEEP_GOING=1 when CI is set), so one run reports all.
-TEST_STEPS ?= venv,changelog-lint,units,sanity,lint,docs,integration,molecule,soak-quick
+# The newest line's integration comes last: it is the step that uses both cores (xdist) once the
+# other lane is done, while the steps before it leave one free for that lane.
+TEST_STEPS ?= venv,changelog-lint,units,sanity,lint,docs,molecule,soak-quick,integration
 MATRIX_STEPS ?= venv,units,integration
 test: ## everything CI runs: the default line in full, units + integration on every other line
 	@TEST_NAME=test hacking/test.sh $(DEFAULT_LINE):$(TEST_STEPS) \
