@@ -36,6 +36,7 @@ import shlex
 import signal
 import socket
 import subprocess
+import tarfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,7 +70,7 @@ class FakeGalaxy:
 
     def __init__(self, tarball):
         data = Path(tarball).read_bytes()
-        with __import__('tarfile').open(tarball) as tar:
+        with tarfile.open(tarball) as tar:
             info = json.load(tar.extractfile('MANIFEST.json'))['collection_info']
         ns, name, version = info['namespace'], info['name'], info['version']
         base = '/api/v3/collections/%s/%s/' % (ns, name)

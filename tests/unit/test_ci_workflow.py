@@ -1,15 +1,18 @@
-"""The GitHub Actions workflow: actionlint-clean, and testing the lines hacking/ansible-lines lists.
+"""The GitHub Actions workflow and the support floors, against hacking/ansible-lines.
 
 hacking/ansible-lines is the one list of ansible-core lines (and the Python series each runs on)
 that `make test` runs; .github/workflows/ci.yml must test the same lines on Pythons of those
 series, sanity on the oldest and the newest, and keep the galaxy-importer and bare ansible-lint
 jobs. actionlint (tests/requirements-dev.txt) checks the workflow's syntax, expressions, action
-inputs and, with shellcheck on PATH, its shell steps.
+inputs and, with shellcheck on PATH, its shell steps. The oldest line is also the floor users are
+told about: meta/runtime.yml's requires_ansible, and the modules' Python requirement (stated in the
+connection doc fragment, rendered in every module's documentation, and in README.md).
 
 Not shipped in the artifact (galaxy.yml build_ignore): it has no .github/ or hacking/.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -69,3 +72,18 @@ def test_the_workflow_keeps_the_release_checks():
     lint = [step.get('run', '') for step in jobs['lint']['steps']]
     assert 'ansible-lint' in lint, 'bare ansible-lint, with no arguments, as reviewers run it'
     assert 'actionlint' in lint
+
+
+def test_the_floors_are_the_oldest_line():
+    """requires_ansible and the modules' Python requirement are the oldest tested line and its Python."""
+    oldest, series = lines()[-1]
+    runtime = yaml.safe_load((REPO / 'meta' / 'runtime.yml').read_text())
+    assert runtime['requires_ansible'] == '>=%s.0' % oldest
+    # The modules run on the controller, so their Python floor is the oldest line's controller Python,
+    # which the oldest line's tests run them on (hacking/ansible-lines pins that series exactly).
+    assert not series.endswith('+'), 'the oldest line must run on its oldest Python, not on the newest one'
+    fragment = (REPO / 'plugins' / 'doc_fragments' / 'connection.py').read_text()
+    assert re.findall(r'^  - python >= (\S+)', fragment, re.M) == [series]
+    readme = ' '.join((REPO / 'README.md').read_text().split())
+    assert 'Python %s or newer **on the controller**' % series in readme
+    assert 'ansible-core %s or newer' % oldest in readme
