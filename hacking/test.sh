@@ -30,6 +30,12 @@ lanes=${TEST_LANES:-2}
 # The sub-makes get their venv, Python and ansible-core from LINE alone, not from this make's
 # variables or environment (a `make test VENV=...` would otherwise put every line in one venv).
 clean_env=(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u VENV -u ANSIBLE_CORE -u PYTHON_SERIES -u PYTHON)
+# Each step's CPU time (user + sys of everything it ran) is measured too when GNU time is there: on a
+# shared machine it says what a step costs whatever else was running (a second table).
+timer=()
+if [ -x /usr/bin/time ] && /usr/bin/time -f '%U' -o /dev/null true 2>/dev/null; then
+    timer=(/usr/bin/time -f '%U %S')
+fi
 # Several pytest runs at once must not write one cache (tests/.pytest_cache).
 export PYTEST_ADDOPTS="${PYTEST_ADDOPTS:+$PYTEST_ADDOPTS }-p no:cacheprovider"
 
@@ -78,7 +84,8 @@ if [ "$lanes" -ge 2 ]; then
         [[ ",${plan#*:}," == *,venv,* ]] || continue
         (
             start=$(date +%s) rc=0
-            "${clean_env[@]}" make --no-print-directory -C "$root" venv LINE="$line" </dev/null >"$run/venv-$line.log" 2>&1 || rc=$?
+            ${timer[@]:+"${timer[@]}" -o "$run/venv-$line.cpu"} "${clean_env[@]}" make --no-print-directory -C "$root" venv LINE="$line" \
+                </dev/null >"$run/venv-$line.log" 2>&1 || rc=$?
             echo "$rc $(( $(date +%s) - start ))" >"$run/venv-$line.status"
         ) &
         venv_pid[$line]=$!
@@ -96,12 +103,15 @@ run_step() {
         while [ ! -f "$run/venv-$line.status" ]; do sleep 1; done   # the build is not this shell's child
         read -r rc seconds <"$run/venv-$line.status"
         { cat "$run/venv-$line.log"; echo "(built in the background in ${seconds}s; waited $(( $(date +%s) - start ))s for it here)"; } >"$log"
+        cp "$run/venv-$line.cpu" "$run/cpu.$line.$t" 2>/dev/null || true
     elif [ "$lanes" -ge 2 ]; then
-        "${clean_env[@]}" make --no-print-directory -C "$root" "$t" LINE="$line" </dev/null >"$log" 2>&1 || rc=$?
+        ${timer[@]:+"${timer[@]}" -o "$run/cpu.$line.$t"} "${clean_env[@]}" make --no-print-directory -C "$root" "$t" LINE="$line" \
+            </dev/null >"$log" 2>&1 || rc=$?
         seconds=$(( $(date +%s) - start ))
     else
         printf '\n===== ansible-core %s: make %s =====\n' "$line" "$t"
-        "${clean_env[@]}" make --no-print-directory -C "$root" "$t" LINE="$line" </dev/null || rc=$?
+        ${timer[@]:+"${timer[@]}" -o "$run/cpu.$line.$t"} "${clean_env[@]}" make --no-print-directory -C "$root" "$t" LINE="$line" \
+            </dev/null || rc=$?
         seconds=$(( $(date +%s) - start ))
     fi
     [ "$lanes" -lt 2 ] || say "$line" "$t" "$log"
@@ -174,6 +184,24 @@ for plan in "$@"; do
     done
     printf '\n'
 done
+if [ ${#timer[@]} -gt 0 ]; then
+    printf '\nCPU seconds (user + sys) per step, whatever else the machine was doing:\n'
+    printf '%-6s %-22s' line ''
+    for t in "${targets[@]}"; do printf " %-${width}s" "$t"; done
+    printf '\n'
+    for plan in "$@"; do
+        line=${plan%%:*}
+        printf '%-6s %-22s' "$line" ''
+        for t in "${targets[@]}"; do
+            cell=-
+            if [ -f "$run/cpu.$line.$t" ]; then
+                cell=$(awk 'NF == 2 && $1 ~ /^[0-9.]+$/ { printf "%.0fs", $1 + $2 }' "$run/cpu.$line.$t")
+            fi
+            printf " %-${width}s" "${cell:--}"
+        done
+        printf '\n'
+    done
+fi
 if [ "$lanes" -ge 2 ]; then
     echo "(two lanes: the first line's steps and the other lines' steps ran at the same time, venvs built in the background; a step's time includes its share of the machine)"
 fi
