@@ -87,13 +87,19 @@ molecule: venv collection-link ## molecule test for every scenario (extensions/m
 
 # Everything CI runs (.ci/run runs this). Cheapest first on the default line, so a broken change
 # fails early (changelog lint and units take seconds), then sanity, lint, docs, the end-to-end runs;
-# then the units and integration suites on every other line. One table at the end, a row per line.
+# the units and integration suites of every other line run meanwhile in a second lane (hacking/test.sh;
+# TEST_LANES=1 for one step after another). One table at the end, a row per line.
 # In CI every step runs even after a failure (KEEP_GOING=1 when CI is set), so one run reports all.
-TEST_STEPS ?= venv,changelog-lint,units,sanity,lint,docs,integration,molecule,soak-quick
+# The newest line's integration comes last: it is the step that uses both cores (xdist) once the
+# other lane is done, while the steps before it leave one free for that lane.
+TEST_STEPS ?= venv,changelog-lint,units,sanity,lint,docs,molecule,soak-quick,integration
 MATRIX_STEPS ?= venv,units,integration
+# Sanity also runs on the oldest line (the ansible-core floor of meta/runtime.yml's requires_ansible).
+OLDEST_LINE := $(lastword $(ALL_LINES))
+OLDEST_STEPS ?= $(MATRIX_STEPS),sanity
 test: ## everything CI runs: the default line in full, units + integration on every other line
 	@TEST_NAME=test hacking/test.sh $(DEFAULT_LINE):$(TEST_STEPS) \
-		$(foreach l,$(filter-out $(DEFAULT_LINE),$(ALL_LINES)),$(l):$(MATRIX_STEPS))
+		$(foreach l,$(filter-out $(DEFAULT_LINE),$(ALL_LINES)),$(l):$(if $(filter $(l),$(OLDEST_LINE)),$(OLDEST_STEPS),$(MATRIX_STEPS)))
 
 matrix: ## venv + units + integration on each line (LINES='2.19 2.20' for some)
 	@TEST_NAME=matrix hacking/test.sh $(foreach l,$(LINES),$(l):$(MATRIX_STEPS))

@@ -69,6 +69,57 @@ antsibull-docs --config-file "$site/antsibull-docs.cfg" collection --use-current
     fail "antsibull-docs could not render the collection's docs"
 step_done "RST written: $(find "$rst" -name '*.rst' | wc -l) pages"
 
+# antsibull-docs indexes only the environment variables that plugin options declare with `env:`;
+# module options cannot (their env fallbacks live in the argument spec), so its index of this
+# collection's variables comes out empty. Write it from the modules' own documentation instead: every
+# E(NAME) an option's description names as its fallback, with the option and the modules using it.
+say "environment variable index from the modules' option docs"
+python=$(command -v python3)
+[ -x "$(dirname "$(command -v ansible-doc)")/python" ] && python=$(dirname "$(command -v ansible-doc)")/python
+# shellcheck disable=SC2046  # one argument per module name
+ansible-doc -t module -j $(ansible-doc -t module -l "$collection" -j | "$python" -c 'import json, sys; print(*sorted(json.load(sys.stdin)))') \
+    >"$scratch/modules.json" || fail "ansible-doc could not dump the modules' documentation"
+"$python" - "$scratch/modules.json" "$rst/collections/environment_variables.rst" "$collection" <<'PY' ||
+import json, re, sys
+source, out, collection = sys.argv[1:4]
+with open(source) as handle:
+    modules = json.load(handle)
+found = {}
+for module, data in sorted(modules.items()):
+    for option, spec in sorted(data['doc'].get('options', {}).items()):
+        text = spec.get('description', [])
+        text = [text] if isinstance(text, str) else text
+        for line in text:
+            for name in re.findall(r'E\((\w+)\)', line):
+                if 'environment variable is used' in line or 'fallback' in line or line.startswith('If not set'):
+                    entry = found.setdefault(name, {'option': option, 'description': text[0], 'modules': []})
+                    entry['modules'].append(module)
+if not found:
+    sys.exit('no option names an environment variable fallback')
+
+
+def rst(text):
+    """Ansible's documentation markup (C(), V(), O(), E(), I(), B(), U()) as RST."""
+    text = re.sub(r'[CVOE]\(([^)]*)\)', r'``\1``', text)
+    text = re.sub(r'I\(([^)]*)\)', r'*\1*', text)
+    text = re.sub(r'B\(([^)]*)\)', r'**\1**', text)
+    return re.sub(r'U\(([^)]*)\)', r'\1', text)
+
+
+lines = [':orphan:', '', '.. _list_of_collection_env_vars:', '', 'Index of all Collection Environment Variables',
+         '=============================================', '',
+         'The modules of %s read these environment variables for options that are not set '
+         '(module options, ``module_defaults`` and the role\'s variables win). An empty variable counts as unset.' % collection,
+         'Environment variables of ansible-core are documented in the Ansible configuration settings.', '']
+for name, entry in sorted(found.items()):
+    plugins = ', '.join(':ansplugin:`%s#module`' % m for m in sorted(set(entry['modules'])))
+    lines += ['.. envvar:: %s' % name, '', '    Fallback of the option ``%s``: %s' % (entry['option'], rst(entry['description'].replace('\n', ' '))),
+              '', '    *Used by:* %s' % plugins, '']
+open(out, 'w').write('\n'.join(lines) + '\n')
+print('build-docs: %d environment variables indexed: %s' % (len(found), ' '.join(sorted(found))))
+PY
+    fail "could not write the environment variable index"
+
 html=$scratch/html
 say "sphinx-build -W (warnings are errors)"
 sphinx-build -b html -c "$site" -d "$scratch/doctrees" -W --keep-going -q "$rst" "$html" ||
@@ -95,6 +146,9 @@ check "$pages/inbound_queues_role.html" 'alohub_inbound_queues' 'alohub_api_key'
 check "$pages/docsite/queues_as_code.html" 'Queues as code' 'fail_on_drift' 'AWX'
 check "$pages/index.html" 'inbound_queue_module.html' 'inbound_queues_role.html' 'docsite/queues_as_code.html'
 check "$html/index.html" 'collections/alohub/callcenter/docsite/queues_as_code.html'
+# The environment variable index names every ALOHUB_* fallback of the connection options.
+check "$html/collections/environment_variables.html" 'ALOHUB_API_URL' 'ALOHUB_API_KEY' 'ALOHUB_AUTH_HEADER' \
+    'ALOHUB_TENANT_ID' 'ALOHUB_VALIDATE_CERTS' 'ALOHUB_CA_PATH' 'ALOHUB_TIMEOUT' 'ALOHUB_RETRIES' 'inbound_queue_info'
 step_done "smoke check: module, role and guide pages present with their options"
 
 # Swap the new site in.

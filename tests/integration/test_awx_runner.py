@@ -17,7 +17,8 @@ simulator:
 * ``tenants.yml`` (one inventory host per tenant, keys in an Ansible Vault file decrypted through a
   vault password prompt, as AWX's Vault credential does) is run as two slices, then as a check job
   that fails only the tenant that drifted;
-* ``credential_type.yml`` creates, keeps and updates the type on a small fake controller API.
+* the credential type and the job templates are created by ``controller.yml`` with awx.awx:
+  tests/integration/test_awx_controller.py.
 
 ansible_runner must be importable (tests/requirements-dev.txt installs it): without it the job tests fail.
 Release tooling: marked ``release``, run on the newest ansible-core line only.
@@ -30,9 +31,6 @@ import re
 import shutil
 import stat
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
@@ -347,112 +345,3 @@ def test_tenants_playbook_in_slices_and_as_a_drift_check(sim, tmp_path, job_env)
     for job in [slices['acme'][0], slices['globex'][0], check, drifted]:
         for secret in (ACME_KEY, GLOBEX_KEY, TenantsJob.VAULT_PASSWORD):
             assert job.files_containing(secret) == [], (secret, job.files_containing(secret))
-
-
-# -- credential_type.yml against a fake controller -----------------------------------------------
-
-
-class FakeController:
-    """Just enough of the AWX API for credential_type.yml: list by name, create, patch."""
-
-    TOKEN = 'controller-token-123'
-
-    def __init__(self):
-        self.types = {}
-        self.log = []
-        controller = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def answer(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def handle_any(self):
-                url = urlsplit(self.path)
-                length = int(self.headers.get('Content-Length') or 0)
-                body = json.loads(self.rfile.read(length)) if length else None
-                controller.log.append((self.command, url.path, body))
-                if self.headers.get('Authorization') != 'Bearer ' + controller.TOKEN:
-                    return self.answer(401, {'detail': 'Authentication credentials were not provided.'})
-                base = '/api/v2/credential_types/'
-                if url.path == base and self.command == 'GET':
-                    name = parse_qs(url.query).get('name', [None])[0]
-                    found = [t for t in controller.types.values() if name is None or t['name'] == name]
-                    return self.answer(200, {'count': len(found), 'results': found})
-                if url.path == base and self.command == 'POST':
-                    if not body.get('name') or body.get('kind') not in ('cloud', 'net'):
-                        return self.answer(400, {'kind': ['Must be cloud or net.']})
-                    new_id = len(controller.types) + 30
-                    controller.types[new_id] = dict(body, id=new_id, managed=False)
-                    return self.answer(201, controller.types[new_id])
-                match = re.match(r'^%s(\d+)/$' % base, url.path)
-                if match and self.command == 'PATCH' and int(match.group(1)) in controller.types:
-                    controller.types[int(match.group(1))].update(body)
-                    return self.answer(200, controller.types[int(match.group(1))])
-                return self.answer(404, {'detail': 'Not found.'})
-
-            do_GET = do_POST = do_PATCH = handle_any
-
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def writes(self):
-        return [(method, path) for method, path, body in self.log if method != 'GET']
-
-
-@pytest.fixture
-def controller():
-    fake = FakeController()
-    fake.thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
-
-
-def test_credential_type_playbook_creates_keeps_and_updates(ansible, controller):
-    inputs, injectors = load_credential_type()
-    env = {'CONTROLLER_HOST': controller.url + '/', 'CONTROLLER_OAUTH_TOKEN': FakeController.TOKEN}
-    playbook = AWX / 'credential_type.yml'
-
-    # Check mode looks the type up and sends nothing.
-    run = ansible.run_playbook(playbook, env=env, check=True)
-    assert run.rc == 0, run.output
-    assert controller.writes() == [] and controller.log
-    assert 'AloHub API: would be created' in run.result('Check that the controller accepted the credential type')['msg']
-
-    run = ansible.run_playbook(playbook, env=env)
-    assert run.rc == 0, run.output
-    assert controller.writes() == [('POST', '/api/v2/credential_types/')]
-    created = list(controller.types.values())
-    assert len(created) == 1 and created[0]['name'] == 'AloHub API' and created[0]['kind'] == 'cloud'
-    assert created[0]['inputs'] == inputs and created[0]['injectors'] == injectors
-    assert run.recap['changed'] == 1
-
-    controller.log.clear()
-    run = ansible.run_playbook(playbook, env=env)
-    assert run.rc == 0, run.output
-    assert controller.writes() == [] and run.recap['changed'] == 0
-    assert 'AloHub API: up to date' in run.result('Check that the controller accepted the credential type')['msg']
-
-    # Someone edited the injectors in the UI: the next run puts the files' version back.
-    type_id = created[0]['id']
-    controller.types[type_id]['injectors'] = {'env': {'ALOHUB_API_KEY': '{{ api_key }}'}}
-    controller.log.clear()
-    run = ansible.run_playbook(playbook, env=env)
-    assert run.rc == 0, run.output
-    assert controller.writes() == [('PATCH', '/api/v2/credential_types/%d/' % type_id)]
-    assert controller.types[type_id]['injectors'] == injectors and run.recap['changed'] == 1
-
-    # A wrong token fails with the controller's answer, and the token is never printed.
-    run = ansible.run_playbook(playbook, env=dict(env, CONTROLLER_OAUTH_TOKEN='wrong-token-456'))
-    assert run.rc == 2
-    assert 'answered HTTP 401' in run.output and 'Authentication credentials were not provided' in run.output
-    assert 'wrong-token-456' not in run.output and FakeController.TOKEN not in run.output

@@ -255,7 +255,9 @@ class HostileServer:
 
     def stop(self):
         self.stopping.set()
-        for thread in list(self._threads):
+        if self._threads:
+            self._threads[0].join(5)      # the accept loop first: after it, no new connection starts
+        for thread in list(self._threads[1:]):
             thread.join(5)
         with self._lock:
             for sock in self._sockets:
@@ -281,16 +283,16 @@ class HostileServer:
             self._threads.append(thread)
 
     def _serve(self, sock, number):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.settimeout(0.2)
-        if self.tls is not None:
-            try:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.settimeout(0.2)
+            if self.tls is not None:
                 sock.settimeout(10)
                 sock = self.tls.wrap_socket(sock, server_side=True)
                 sock.settimeout(0.2)
-            except (ssl.SSLError, OSError):
-                sock.close()
-                return
+        except (ssl.SSLError, OSError):   # a failed handshake, or the server stopping under it
+            sock.close()
+            return
         conn = Connection(self, sock, number)
         try:
             while not conn.closed and not self.stopping.is_set():
