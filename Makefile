@@ -46,7 +46,7 @@ TEST_ENV := PATH="$(VENV)/bin:$$PATH" \
 	PYTHONPATH="$(COLLECTIONS):$(CURDIR)/tests/support:$(CURDIR)/tests/simulator$${PYTHONPATH:+:$$PYTHONPATH}"
 
 .PHONY: help venv collection-link sanity units integration lint molecule test matrix \
-	demo bench soak soak-quick docs build changelog changelog-lint changelog-release clean distclean check-queues
+	demo bench soak soak-quick docs build changelog changelog-lint changelog-release clean distclean check-queues bench-lifecycle
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -119,6 +119,9 @@ check-queues: venv collection-link ## validate a queues file offline, no key nee
 
 bench: venv collection-link ## the benchmark, tests/bench/bench.py (not part of make test; BENCH_ARGS=--quick)
 	@$(TEST_ENV) "$(VPY)" tests/bench/bench.py $(BENCH_ARGS)
+
+bench-lifecycle: venv collection-link ## plan, apply from the plan and rollback on a 500-queue tenant: times, requests, the race window
+	@$(TEST_ENV) "$(VPY)" tests/bench/lifecycle.py $(BENCH_ARGS)
 
 soak: venv collection-link ## bounded soak: 2,000 queue updates across 5 tenants under seeded chaos (not in make test)
 	@$(TEST_ENV) "$(VPY)" tests/soak/soak.py --updates 2000 --tenants 5 $(SOAK_ARGS)

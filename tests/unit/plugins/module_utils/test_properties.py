@@ -52,17 +52,21 @@ records = st.fixed_dictionaries({}, optional=dict((field, json_values) for field
 good_ids = st.integers(min_value=1, max_value=2 ** 53)
 
 
+def is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def check_normalised(queue):
     """The documented types of a normalised record."""
     assert set(queue) == set(option for option, dummy, dummy2, dummy3 in queue_model.FIELDS) | {'strategy_name'}
-    assert type(queue['id']) is int and queue['id'] > 0
+    assert is_int(queue['id']) and queue['id'] > 0
     for key in ('name', 'moh_file_id', 'number'):
-        assert queue[key] is None or type(queue[key]) is str
+        assert queue[key] is None or isinstance(queue[key], str)
         if queue[key] is not None:
             queue[key].encode('utf-8')
-    assert queue['strategy'] is None or type(queue['strategy']) is int
+    assert queue['strategy'] is None or is_int(queue['strategy'])
     assert queue['strategy_name'] in (None,) + tuple(queue_model.STRATEGIES.values())
-    assert queue['max_wait_sec'] is None or (type(queue['max_wait_sec']) is int and queue['max_wait_sec'] >= 0)
+    assert queue['max_wait_sec'] is None or (is_int(queue['max_wait_sec']) and queue['max_wait_sec'] >= 0)
     assert queue['announce_position'] in (None, True, False)
     json.dumps(queue, allow_nan=False)  # what the module returns is JSON without NaN or Infinity
 

@@ -20,7 +20,6 @@ from ansible_collections.alohub.callcenter.plugins.module_utils.errors import (
     NotFoundError,
     TransportError,
     ValidationError,
-    VerificationError,
 )
 from ansible_collections.alohub.callcenter.plugins.module_utils.reconcile import (
     BulkFailure, Plan, StaleError, find_by_name, sync_many, sync_one,
