@@ -46,7 +46,7 @@ TEST_ENV := PATH="$(VENV)/bin:$$PATH" \
 	PYTHONPATH="$(COLLECTIONS):$(CURDIR)/tests/support:$(CURDIR)/tests/simulator$${PYTHONPATH:+:$$PYTHONPATH}"
 
 .PHONY: help venv collection-link sanity units integration lint molecule test matrix \
-	demo bench soak soak-quick docs build changelog changelog-lint changelog-release clean distclean check-queues bench-lifecycle
+	demo bench soak soak-quick docs build changelog changelog-lint changelog-release clean distclean check-queues bench-lifecycle coverage
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -71,6 +71,11 @@ units: venv collection-link ## pytest tests/unit
 # limits (mark `line_independent`). INTEGRATION_MARKS= runs everything on any line.
 PYTEST_WORKERS ?= auto
 INTEGRATION_MARKS ?= $(if $(filter $(LINE),$(DEFAULT_LINE)),,not release and not line_independent)
+coverage: venv collection-link ## in-process coverage of plugins/modules and plugins/module_utils by tests/unit (target: 95 %)
+	@$(TEST_ENV) "$(VPY)" -m pytest tests/unit -q -p no:cacheprovider -n $(PYTEST_WORKERS) \
+		--cov=ansible_collections.alohub.callcenter.plugins.modules \
+		--cov=ansible_collections.alohub.callcenter.plugins.module_utils --cov-report=term-missing --cov-fail-under=95
+
 integration: venv collection-link ## pytest tests/integration (real ansible-playbook against the simulator, on xdist workers)
 	@$(TEST_ENV) hacking/pytest-dir.sh tests/integration -n $(PYTEST_WORKERS) --dist loadfile \
 		$(if $(INTEGRATION_MARKS),-m "$(INTEGRATION_MARKS)") $(PYTEST_ARGS)

@@ -238,3 +238,30 @@ def test_a_short_word_in_the_data_is_kept_as_it_is(run_main, reply):
     run = run_main('inbound_queue', dict(CONNECTION, api_key='sk_live_wav_12345', id=1001226, moh_file_id='a.wav'),
                    replies=[reply(200, record(1001226, 'test', musicinQueue='a.wav'))])
     assert not run.failed and not run.changed and run.result['queue']['moh_file_id'] == 'a.wav'
+
+
+def test_info_by_name_returns_only_that_name_and_the_total(run_main, reply):
+    run = run_main('inbound_queue_info', dict(CONNECTION, name='sales'), replies=[reply(200, page(TENANT))])
+    assert not run.failed and [q['id'] for q in run.result['queues']] == [1001227] and run.result['total'] == 2
+
+
+def test_gathered_returns_config_entries_sorted_by_id(run_main, reply):
+    run = run_main('inbound_queues', dict(CONNECTION, state='gathered', config=[dict(id=1)]),
+                   replies=[reply(200, page(list(reversed(TENANT))))])
+    assert not run.failed and not run.changed and run.result['total'] == 2
+    assert [q['id'] for q in run.result['gathered']] == [1001226, 1001227]
+    assert 'strategy_name' not in run.result['gathered'][0]
+    # (The warning about the config, 'config is ignored with state=gathered', is asserted end to end, in
+    # test_inbound_queues.py: in process, controller code loaded by other tests can take module warnings.)
+
+
+@pytest.mark.parametrize('args, message', [
+    (dict(parallel=0, config=[]), 'parallel must be between 1 and 16; got 0'),
+    (dict(parallel=17, config=[]), 'parallel must be between 1 and 16; got 17'),
+    (dict(state='overridden', plan=[]), 'plan is applied with state=merged (the default); got state=overridden'),
+    (dict(state='overridden'), 'state=overridden needs config (the queues and their settings), or plan (a reviewed plan to apply)'),
+    (dict(state='rendered'), 'state=rendered needs config (the entries to check)'),
+])
+def test_inbound_queues_option_combinations_fail_before_any_request(run_main, args, message):
+    run = run_main('inbound_queues', dict(CONNECTION, **args))
+    assert run.failed and run.msg == message and run.requests == []
