@@ -61,8 +61,8 @@ collection-link: ## .build/collections/ansible_collections/alohub/callcenter -> 
 sanity: venv ## ansible-test sanity, offline, on the venv's Python (SANITY_ARGS='--test pep8')
 	@hacking/sanity.sh $(SANITY_ARGS)
 
-units: venv collection-link ## pytest tests/unit
-	@$(TEST_ENV) hacking/pytest-dir.sh tests/unit $(PYTEST_ARGS)
+units: venv collection-link ## pytest tests/unit, in process (on xdist workers: the property-based tests take a while)
+	@$(TEST_ENV) hacking/pytest-dir.sh tests/unit -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The end-to-end tests run on PYTEST_WORKERS pytest-xdist workers (each starts its own simulator;
 # a file's tests stay on one worker, so its module-scoped playbook runs happen once; 0 = no xdist).
