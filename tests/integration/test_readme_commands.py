@@ -45,6 +45,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ansible.parsing.dataloader import DataLoader
+
 from conftest import BIN, REPO, run
 
 pytestmark = pytest.mark.release
@@ -230,9 +232,12 @@ def test_every_readme_command_works_as_written(tmp_path):
         playbook_runs = [out for out in outputs.values() if 'queue_settings.yml' in out or 'Queue settings' in out]
         assert playbook_runs and re.search(r'changed=0\s', playbook_runs[-1].split('PLAY RECAP')[-1]), playbook_runs[-1:]
         # ... and queues as code: the export holds every queue, and it has no drift from the tenant.
-        exported = yaml.safe_load((work / 'queues.yml').read_text())['alohub_inbound_queues']
+        # (read as Ansible reads it: the export tags every string !unsafe)
+        exported = DataLoader().load_from_file(str(work / 'queues.yml'))['alohub_inbound_queues']
         assert sorted(e['id'] for e in exported) == sorted(by_id)
         assert 'No drift' in proc.stdout
+        # ... and the plan was applied, then rolled back from its backup.
+        assert len(list((work / 'alohub-backups').glob('*.yml'))) == 2 and 'stale' not in proc.stdout
     finally:
         if galaxy:
             galaxy.close()
