@@ -373,9 +373,6 @@ class Entry:
                                   'the other' % (label, given, self.where, self.desired['strategy'],
                                                  STRATEGIES[self.desired['strategy']]), option=label)
 
-    def describe(self):
-        return 'queue %d' % self.queue_id if self.queue_id is not None else 'queue named %s' % quoted(self.name)
-
 
 def parse_entries(config):
     """Every entry of ``config`` validated, before anything is sent; the same id twice is an error."""

@@ -528,7 +528,9 @@ class Handler(BaseHTTPRequestHandler):
         """The real API: routing, auth, rate limit, scope, handlers."""
         app = self.app
         if route is None:
-            return Reply(404, envelope("NOT_FOUND", f"No API route for {self.path.split('?')[0]}"))
+            # What Kong answers for a path no route matches: its own shape, no error_code (the
+            # collection tells it from the API's NOT_FOUND and says api_url is probably wrong).
+            return Reply(404, {"message": "no Route matched with those values"})
         if method not in ROUTE_METHODS[route]:
             allowed = ", ".join(ROUTE_METHODS[route])
             return Reply(405, envelope("METHOD_NOT_ALLOWED", f"{method} is not allowed here (allowed: {allowed})"), [("Allow", allowed)])
