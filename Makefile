@@ -85,7 +85,10 @@ integration: venv collection-link ## pytest tests/integration (real ansible-play
 lint: venv collection-link ## ansible-lint, production profile, over the whole repository (.ansible-lint)
 	@echo "ansible-lint: the repository (profile, offline mode and excluded paths: .ansible-lint)"
 	@# --offline: TEST_ENV already finds the collection; without it ansible-lint installs a copy into ~/.ansible/collections.
-	@$(TEST_ENV) ansible-lint --offline
+	@# ANSIBLE_HOME private to the run: ansible-lint keeps its mock modules (.ansible-lint mock_modules) there, and removes
+	@# them when it ends, so runs sharing ~/.ansible (other work trees, CI beside a developer) break each other's syntax checks.
+	@mkdir -p "$(BUILD)"; home=$$(mktemp -d "$(BUILD)/lint-home.XXXXXX"); trap 'rm -rf "$$home"' EXIT; \
+		$(TEST_ENV) ANSIBLE_HOME="$$home" ansible-lint --offline
 
 molecule: venv collection-link ## molecule test for every scenario (extensions/molecule/*)
 	@$(TEST_ENV) hacking/molecule.sh
