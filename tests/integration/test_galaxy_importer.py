@@ -37,8 +37,10 @@ def importer_env(tmp_path):
     config = tmp_path / 'galaxy-importer.cfg'
     # CHECK_REQUIRED_TAGS: Automation Hub requires one of its category tags (galaxy.yml lists one first).
     config.write_text('[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nCHECK_REQUIRED_TAGS = True\n')
+    # ANSIBLE_HOME: the importer's ansible-lint (--offline, its own collections path) keeps its mock
+    # modules there and removes them when it ends; a shared ~/.ansible lets concurrent runs break each other.
     env.update(GALAXY_IMPORTER_CONFIG=str(config), PATH=str(BIN) + os.pathsep + env.get('PATH', ''),
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'ansible-tmp'), NO_COLOR='1')
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'ansible-tmp'), ANSIBLE_HOME=str(tmp_path / 'ansible-home'), NO_COLOR='1')
     return env
 
 
