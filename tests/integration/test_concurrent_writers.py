@@ -117,10 +117,12 @@ def test_writers_of_different_fields_both_land(ansible, sim):
 
 def test_writers_of_the_same_field_last_one_wins(ansible, sim):
     """The race that remains: no ETag/If-Match, so the last PUT wins; the winner always succeeds."""
+    # Three requests each (GET, PUT, verifying GET): at 1 s apiece they still overlap when a busy machine
+    # starts one writer's module a second or two after the other's.
     results, requests = run_writers(ansible, sim, dict(
         a=[dict(name='strategy', ignore_errors=True, **{QUEUE: dict(id=1001240, strategy='vip')})],
         b=[dict(name='strategy', ignore_errors=True, **{QUEUE: dict(id=1001240, strategy='blacklist')})],
-    ))
+    ), latency_ms=1000)
     assert overlapped(requests), 'the writers did not overlap; the test proved nothing'
     final = sim.queues(ACME)[1001240]['strategy']
     assert final in (2, 3)
