@@ -34,7 +34,11 @@ BENCH_ARGS ?=
 # Which lines `make matrix` runs (default: all of them).
 LINES ?= $(ALL_LINES)
 
-export ANSIBLE_CORE PYTHON PYTHON_SERIES VENV
+# The test tools of the venv: everything on the newest line, where make test runs lint, docs, molecule
+# and the release tooling; what units, integration and sanity need on the other lines.
+REQUIREMENTS ?= $(CURDIR)/tests/$(if $(filter $(LINE),$(DEFAULT_LINE)),requirements-dev.txt,requirements-line.txt)
+
+export ANSIBLE_CORE PYTHON PYTHON_SERIES VENV REQUIREMENTS
 
 VPY := $(VENV)/bin/python
 # Environment of everything that runs Ansible or imports the collection: the venv's tools first

@@ -29,7 +29,7 @@ lanes=${TEST_LANES:-2}
 
 # The sub-makes get their venv, Python and ansible-core from LINE alone, not from this make's
 # variables or environment (a `make test VENV=...` would otherwise put every line in one venv).
-clean_env=(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u VENV -u ANSIBLE_CORE -u PYTHON_SERIES -u PYTHON)
+clean_env=(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u VENV -u ANSIBLE_CORE -u PYTHON_SERIES -u PYTHON -u REQUIREMENTS)
 # Each step's CPU time (user + sys of everything it ran) is measured too when GNU time is there: on a
 # shared machine it says what a step costs whatever else was running (a second table).
 timer=()

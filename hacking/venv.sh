@@ -18,7 +18,10 @@ root=$(dirname "$here")
 venv=${VENV:-$root/.venv}
 ansible_core=${ANSIBLE_CORE:-ansible-core>=2.21,<2.22}
 series=${PYTHON_SERIES:-3.12+}
-reqs=("$root/requirements.txt" "$root/tests/requirements-dev.txt")
+# The test tools: tests/requirements-dev.txt for the newest line (the Makefile passes REQUIREMENTS),
+# the lighter tests/requirements-line.txt for the others, which run only units, integration and sanity.
+requirements=${REQUIREMENTS:-$root/tests/requirements-dev.txt}
+reqs=("$root/requirements.txt" "$root/tests/requirements-line.txt" "$requirements")
 stamp=$venv/.alohub-venv-stamp
 
 python=$("$here/find-python" "$series")
@@ -53,8 +56,8 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check)
 # No progress bars in CI logs; keep pip's own messages short but visible.
 export PIP_PROGRESS_BAR=off
 "${pip[@]}" install --quiet --upgrade pip
-if ! "${pip[@]}" install --quiet "$ansible_core" -r "$root/tests/requirements-dev.txt"; then
-    echo "venv: FAILED to install $ansible_core and tests/requirements-dev.txt on $python ($("$python" -V 2>&1))" >&2
+if ! "${pip[@]}" install --quiet "$ansible_core" -r "$requirements"; then
+    echo "venv: FAILED to install $ansible_core and $requirements on $python ($("$python" -V 2>&1))" >&2
     exit 1
 fi
 "${pip[@]}" check

@@ -68,14 +68,19 @@ def _comment(text):
     return ''.join(c if c.isprintable() else '\\u%04x' % ord(c) for c in text)
 
 
+def _exact(text):
+    """A plain ``str`` of a string subclass (Ansible's unsafe and tagged strings): str() keeps the subclass on 2.16."""
+    return str.__str__(text)
+
+
 def _plain(value, where='the data'):
     """``value`` as plain Python data, every string (but mapping keys) an _Inert."""
     if isinstance(value, Mapping):
-        return dict((str(key), _plain(item, where)) for key, item in value.items())
+        return dict((_exact(key) if isinstance(key, str) else str(key), _plain(item, where)) for key, item in value.items())
     if isinstance(value, (list, tuple)):
         return [_plain(item, where) for item in value]
     if isinstance(value, str):
-        return _Inert(str(value))
+        return _Inert(_exact(value))
     if value is None or isinstance(value, bool):
         return None if value is None else bool(value)
     if isinstance(value, int):

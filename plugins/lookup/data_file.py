@@ -101,7 +101,7 @@ def _untagged(value):
     if isinstance(value, (list, tuple)):
         return [_untagged(item) for item in value]
     if isinstance(value, str):
-        return str(value)
+        return str.__str__(value)  # str() keeps Ansible's own string subclasses
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):

@@ -593,7 +593,8 @@ def _tls_reason(exc, redact):
 
 def _describe_connection_error(exc, timeout, redact):
     if isinstance(exc, requests.exceptions.Timeout):
-        return 'no answer within timeout (%d s)' % timeout
+        # The same words as the wall-clock deadline's: whichever of the two fires first, it is one fault.
+        return 'no complete answer within timeout (%d s)' % timeout
     text = str(exc)
     for pattern, meaning in (
             (r'IncompleteRead', 'the answer was cut short (the connection closed before the whole body arrived)'),
@@ -610,7 +611,7 @@ def _transport_hint(method, problem):
     if method == 'PUT':
         return ('the update may have reached the server before the answer was lost; '
                 'rerun the task: it compares first and sends only what still differs')
-    if problem.startswith('no answer within timeout') or problem.startswith('no complete answer'):
+    if problem.startswith('no complete answer within timeout'):
         return 'the server is slow or unreachable; raise timeout or retries'
     if problem == 'host name not found':
         return 'check api_url'

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The queues-as-code life cycle on a large tenant: plan, apply from the plan, rollback.
 
     make bench-lifecycle                      # 500 queues, 10 % and 100 % drift

@@ -3,7 +3,7 @@
 hacking/ansible-lines is the one list of ansible-core lines (and the Python series each runs on)
 that `make test` runs; .github/workflows/ci.yml must test the same lines on Pythons of those
 series, sanity on the oldest and the newest, and keep the galaxy-importer and bare ansible-lint
-jobs. actionlint (tests/requirements-dev.txt) checks the workflow's syntax, expressions, action
+jobs. actionlint (tests/requirements-line.txt) checks the workflow's syntax, expressions, action
 inputs and, with shellcheck on PATH, its shell steps. The oldest line is also the floor users are
 told about: meta/runtime.yml's requires_ansible, and the modules' Python requirement (stated in the
 connection doc fragment, rendered in every module's documentation, and in README.md).
@@ -46,7 +46,7 @@ def workflow():
 
 def test_actionlint_passes():
     binary = shutil.which('actionlint', path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get('PATH', ''))
-    assert binary, 'actionlint is not installed: pip install -r tests/requirements-dev.txt'
+    assert binary, 'actionlint is not installed: pip install -r tests/requirements-line.txt'
     proc = subprocess.run([binary, '-color=false', str(WORKFLOW)], cwd=str(REPO), capture_output=True, text=True,
                           timeout=120, check=False, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -394,8 +394,8 @@ def test_zero_retries_means_one_attempt(make_transport, reply):
     (requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed'))"),
      'connection closed without an answer'),
     (requests.exceptions.ConnectionError('Failed to resolve: [Errno -2] Name or service not known'), 'host name not found'),
-    (requests.exceptions.ReadTimeout('read timed out'), 'no answer within timeout (30 s)'),
-    (requests.exceptions.ConnectTimeout('connect timed out'), 'no answer within timeout (30 s)'),
+    (requests.exceptions.ReadTimeout('read timed out'), 'no complete answer within timeout (30 s)'),
+    (requests.exceptions.ConnectTimeout('connect timed out'), 'no complete answer within timeout (30 s)'),
 ])
 def test_connection_errors_and_timeouts_are_retried(make_transport, reply, exc, problem):
     t = make_transport([exc, reply(200, {'ok': 1})])
@@ -417,7 +417,7 @@ def test_timeouts_exhaust_with_a_timeout_hint(make_transport):
     t = make_transport([requests.exceptions.ReadTimeout('x')] * 2, retries=1, timeout=5)
     with pytest.raises(TransportError) as info:
         t.request('GET', QUEUES)
-    assert 'no answer within timeout (5 s) after 2 attempts' in info.value.msg
+    assert 'no complete answer within timeout (5 s) after 2 attempts' in info.value.msg
     assert 'raise timeout or retries' in info.value.msg
 
 
