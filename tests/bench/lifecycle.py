@@ -65,7 +65,7 @@ def race_window(requests):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--queues', type=int, default=500)
     parser.add_argument('--drift', type=int, nargs='+', default=[10, 100], help='percent of queues that differ')
     parser.add_argument('--latency-ms', type=int, default=20, help='latency the simulator adds to every request')
