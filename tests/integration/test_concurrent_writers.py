@@ -8,8 +8,11 @@ the winner's PUT; when it comes before, the loser's value is overwritten
 later without anyone being told (docs/reliability.md).
 
 The two processes start together behind a barrier (each touches a "ready"
-file and waits for a "go" file), and the simulator's ``latency_ms`` makes
-every request slow, so their GET / PUT / GET sequences interleave. Each
+file and waits for a "go" file), and their first reads of the queues they
+share meet at a simulator ``rendezvous`` rule: each is held until the other
+writer's arrives, so their GET / PUT / GET sequences interleave however late
+a busy machine starts one of them (a barrier and slow requests alone did not:
+under load one writer's module started seconds after the other's). Each
 writer sends its key in a different header, which tells their requests
 apart in the simulator's log; their order is the log's ``arrival`` numbers.
 """
@@ -38,9 +41,15 @@ def barrier(workdir, writer):
     return dict(name='wait for the other writer', **{'ansible.builtin.command': dict(argv=['sh', '-c', script])}, changed_when=False)
 
 
-def run_writers(ansible, sim, tasks_by_writer, latency_ms=400):
+def meet(method, path):
+    """A rule holding the first request of each writer to ``path`` until the other's arrives."""
+    return dict(kind='rendezvous', method=method, path=path, count=2, times=2, wait_ms=20000)
+
+
+def run_writers(ansible, sim, tasks_by_writer, meetings, latency_ms=100):
     """Start one ansible-playbook per writer, release them together; {writer: (rc, output, tasks)}."""
     sim.config(latency_ms=latency_ms)
+    sim.faults(meetings)
     sim.clear_requests()
     workdir = ansible.workdir
     for stale in workdir.glob('ready-*'):
@@ -74,6 +83,7 @@ def run_writers(ansible, sim, tasks_by_writer, latency_ms=400):
         tasks = [json.loads(line) for line in capture.read_text().splitlines()] if capture.exists() else []
         out[writer] = (proc.returncode, output, dict((t['task'], t) for t in tasks))
     sim.config(latency_ms=0)
+    sim.faults([])
     return out, sim.requests()
 
 
@@ -84,7 +94,8 @@ def by_writer(requests, writer):
 def overlapped(requests):
     a = [e['arrival'] for e in by_writer(requests, 'a')]
     b = [e['arrival'] for e in by_writer(requests, 'b')]
-    return a and b and max(a) > min(b) and max(b) > min(a)
+    alone = [e for e in requests if (e.get('fault') or '').startswith('rendezvous (alone')]
+    return not alone and a and b and max(a) > min(b) and max(b) > min(a)
 
 
 def test_writers_of_different_fields_both_land(ansible, sim):
@@ -94,7 +105,7 @@ def test_writers_of_different_fields_both_land(ansible, sim):
            dict(name='bulk hold music', **{QUEUES: dict(config=[dict(id=q, moh_file_id='writer-a.wav') for q in BULK_IDS])})],
         b=[dict(name='wait', **{QUEUE: dict(id=1001226, max_wait_sec=999)}),
            dict(name='bulk announce', **{QUEUES: dict(config=[dict(id=q, announce_position=True) for q in BULK_IDS])})],
-    ))
+    ), [meet('GET', '/1001226$'), meet('GET', 'inbound$')])
     for writer, (rc, output, dummy) in results.items():
         assert rc == 0, (writer, output[-3000:])
     assert overlapped(requests), 'the writers did not overlap; the test proved nothing'
@@ -117,12 +128,11 @@ def test_writers_of_different_fields_both_land(ansible, sim):
 
 def test_writers_of_the_same_field_last_one_wins(ansible, sim):
     """The race that remains: no ETag/If-Match, so the last PUT wins; the winner always succeeds."""
-    # Three requests each (GET, PUT, verifying GET): at 1 s apiece they still overlap when a busy machine
-    # starts one writer's module a second or two after the other's.
+    # Both first GETs meet, so both writers read the old value before either PUTs.
     results, requests = run_writers(ansible, sim, dict(
         a=[dict(name='strategy', ignore_errors=True, **{QUEUE: dict(id=1001240, strategy='vip')})],
         b=[dict(name='strategy', ignore_errors=True, **{QUEUE: dict(id=1001240, strategy='blacklist')})],
-    ), latency_ms=1000)
+    ), [meet('GET', '/1001240$')], latency_ms=200)
     assert overlapped(requests), 'the writers did not overlap; the test proved nothing'
     final = sim.queues(ACME)[1001240]['strategy']
     assert final in (2, 3)
@@ -130,6 +140,8 @@ def test_writers_of_the_same_field_last_one_wins(ansible, sim):
     loser = 'b' if winner == 'a' else 'a'
     puts = sorted((e for e in requests if e['method'] == 'PUT'), key=lambda e: e['arrival'])
     assert len(puts) == 2 and puts[-1]['auth_header'] == LOG_NAMES[winner]   # the last PUT won
+    for writer in 'ab':   # both read the old value before either wrote: a real race
+        assert min(e['arrival'] for e in by_writer(requests, writer) if e['method'] == 'GET') < puts[0]['arrival']
     assert results[winner][2]['strategy']['status'] == 'ok'
     lost = results[loser][2]['strategy']
     print("same-field race: winner %s, loser %s" % (winner, lost["status"]))

@@ -78,6 +78,7 @@ KINDS = {
     "reset": {},
     "lost_reply": {},
     "delay": {"delay_ms": (lambda v: _int(v, 0, 600000), 1000)},
+    "rendezvous": {"count": (lambda v: _int(v, 2, 100), 2), "wait_ms": (lambda v: _int(v, 0, 600000), 30000)},
     "body": {"status": (lambda v: _int(v, 100, 599), 200), "content_type": (_string, "application/json"), "body": (_string, "")},
     "truncate": {"keep": (lambda v: None if v is None else _int(v, 0), None)},
     "oversize": {"bytes": (lambda v: _int(v, 1, 1 << 30), 1 << 20)},
@@ -128,6 +129,9 @@ class FaultRule:
         self.matched = 0
         self.skipped = 0
         self.fired = 0
+        self._meeting = threading.Condition()
+        self._waiting = 0
+        self._round = 0
 
     def _check(self, name, value, checker):
         try:
@@ -163,6 +167,25 @@ class FaultRule:
             return False
         self.fired += 1
         return True
+
+    def rendezvous(self):
+        """Hold this request until ``count`` requests fired the rule, or ``wait_ms`` passed; True when they met.
+
+        Requests from different clients that must overlap (two writers racing) meet here, so their order
+        does not depend on how fast each client started.
+        """
+        with self._meeting:
+            this_round = self._round
+            self._waiting += 1
+            if self._waiting >= self.options["count"]:
+                self._waiting = 0
+                self._round += 1
+                self._meeting.notify_all()
+                return True
+            met = self._meeting.wait_for(lambda: self._round != this_round, self.options["wait_ms"] / 1000.0)
+            if not met:
+                self._waiting -= 1
+            return met
 
     def describe(self):
         out = dict(self.spec)

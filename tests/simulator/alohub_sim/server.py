@@ -478,6 +478,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self._fault_reply(rule, config)
             if rule.kind == "delay":
                 time.sleep(rule.options["delay_ms"] / 1000.0)
+            if rule.kind == "rendezvous" and not rule.rendezvous():
+                entry["fault"] = "rendezvous (alone: wait_ms passed)"
 
         reply = self._serve(method, route, id_text, body, entry, config, rule)
 

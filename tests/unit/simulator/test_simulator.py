@@ -469,6 +469,30 @@ def test_delay_fault_triggers_client_timeouts(sim):
     assert call(sim, "GET", f"{LIST}/1001200", timeout=0.5).status == 200
 
 
+def test_rendezvous_holds_requests_until_they_meet(sim):
+    sim.faults([{"kind": "rendezvous", "path": "/1001226$", "times": 2}])
+    answers = []
+    late = threading.Thread(target=lambda: answers.append(call(sim, "GET", f"{LIST}/1001226").status))
+    late.start()
+    time.sleep(0.3)
+    assert not answers, "the first request was answered before the second arrived"
+    assert call(sim, "GET", f"{LIST}/1001226").status == 200
+    late.join(5)
+    assert answers == [200]
+    assert [e["fault"] for e in sim.requests()] == ["rendezvous", "rendezvous"]
+    started = time.monotonic()
+    assert call(sim, "GET", f"{LIST}/1001226").status == 200   # times: 2 spent, so no wait
+    assert time.monotonic() - started < 1
+
+
+def test_rendezvous_alone_is_served_after_wait_ms_and_logged(sim):
+    sim.faults([{"kind": "rendezvous", "count": 3, "wait_ms": 200, "times": 1}])
+    started = time.monotonic()
+    assert call(sim, "GET", f"{LIST}/1001226").status == 200
+    assert time.monotonic() - started >= 0.2
+    assert [e["fault"] for e in sim.requests()] == ["rendezvous (alone: wait_ms passed)"]
+
+
 def test_body_fault_is_verbatim(sim):
     sim.faults([{"kind": "body", "status": 200, "content_type": "text/html", "body": "<html>maintenance</html>"}])
     answer = call(sim, "GET", LIST)
@@ -540,6 +564,7 @@ def test_first_matching_rule_wins_and_tenant_filters(sim):
     {"kind": "gateway", "status": 500},
     {"kind": "error", "path": "("},
     {"kind": "delay", "delay": 5},
+    {"kind": "rendezvous", "count": 1},
     {"kind": "reset", "times": -1},
     {"kind": "reset", "probability": 2},
 ])
