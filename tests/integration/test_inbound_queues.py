@@ -142,6 +142,7 @@ def test_merged_check_real_rerun_with_diff(ansible, sim):
 # Request budget: list pages + changed PUTs + min(GET per update, re-list)
 # ---------------------------------------------------------------------------
 
+@pytest.mark.line_independent
 def test_request_budget_with_small_pages(ansible, sim):
     sim.config(page_size_cap=10)  # acme's 42 queues take 5 pages
     seed = sim.queues(ACME)
@@ -286,6 +287,7 @@ def failing(simulator_process, collections_path, tmp_path_factory):
     return Outcome(run, before, after)
 
 
+@pytest.mark.line_independent
 def test_two_entries_resolving_to_one_queue_fail_before_any_put(failing):
     same = failing.run.task('same queue twice')
     assert same['status'] == 'failed'
@@ -294,6 +296,7 @@ def test_two_entries_resolving_to_one_queue_fail_before_any_put(failing):
     assert failing.after[ACME][1001200] == failing.before[ACME][1001200]  # config[0] was not applied
 
 
+@pytest.mark.line_independent
 def test_name_beside_id_must_be_the_current_name(failing):
     wrong = failing.run.task('wrong name')
     assert wrong['status'] == 'failed'
@@ -308,6 +311,7 @@ def test_name_beside_id_must_be_the_current_name(failing):
     assert puts_by_path(failing.run.requests('wrong name')) == {item(1001210): {'max_wait_sec': '121'}}
 
 
+@pytest.mark.line_independent
 def test_other_tenants_queue_fails_alone(failing):
     other = failing.run.task('other tenant')
     assert other['status'] == 'failed'
@@ -321,6 +325,7 @@ def test_other_tenants_queue_fails_alone(failing):
     assert failing.after[GLOBEX] == failing.before[GLOBEX]
 
 
+@pytest.mark.line_independent
 def test_ambiguous_name_fails_listing_the_ids(failing):
     ambiguous = failing.run.task('ambiguous')
     assert ambiguous['status'] == 'failed'
@@ -333,6 +338,7 @@ def test_ambiguous_name_fails_listing_the_ids(failing):
     assert puts_by_path(failing.run.requests('ambiguous')) == {item(1001228): {'strategy': 1}}
 
 
+@pytest.mark.line_independent
 def test_failing_entries_leave_the_rest_applied(failing):
     assert_only_changes(failing.before[ACME], failing.after[ACME], {
         1001210: {'timeWait': '121'}, 1001211: {'strategy': 3}, 1001212: {'timeWait': '30'},
@@ -343,6 +349,7 @@ def test_failing_entries_leave_the_rest_applied(failing):
 # Faults in the middle of a run
 # ---------------------------------------------------------------------------
 
+@pytest.mark.line_independent
 def test_faults_mid_run(ansible, sim):
     sim.config(page_size_cap=10)
     sim.faults([
