@@ -20,15 +20,10 @@ from urllib.parse import urlsplit
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import ValidationError
+from ansible_collections.alohub.callcenter.plugins.module_utils.transport import AUTH_HEADERS
 
 
 DEFAULT_API_URL = 'https://xapi.alohub.vn'
-
-AUTH_HEADERS = {
-    # option value -> the HTTP header that carries the key
-    'authorization': 'Authorization',
-    'x-api-key': 'X-Api-Key',
-}
 
 # name: (argument spec entry, environment variable or None)
 CONNECTION_OPTIONS = {
@@ -50,10 +45,6 @@ CONNECTION_OPTIONS = {
 # words too (a key "wav" would turn every "a.wav" into "a.********").
 MIN_KEY_LENGTH = 8
 
-# The environment variables that gave an option its value in this run (filled by
-# non_empty_env), so that a message about a bad value can name the variable.
-FROM_ENV = {}
-
 # Bytes that must never reach an HTTP header: CR/LF would let a value inject
 # headers, the rest are rejected by servers in confusing ways.
 _CONTROL_CHARS = re.compile(r'[\x00-\x1f\x7f]')
@@ -69,15 +60,20 @@ def non_empty_env(*names):
     for name in names:
         value = os.environ.get(name)
         if value:
-            FROM_ENV[name] = value
             return value
     raise AnsibleFallbackNotFound
 
 
-def env_source(option):
-    """The environment variable that set ``option`` in this run, or None."""
+def env_source(option, given):
+    """The environment variable that gave ``option`` its value, or None.
+
+    ``given`` holds the options the task set itself; an option it did not set
+    took its value from its ``ALOHUB_*`` variable when that is set (not empty).
+    """
     env = CONNECTION_OPTIONS.get(option, (None, None))[1]
-    return env if env in FROM_ENV else None
+    if env is None or option in given or not os.environ.get(env):
+        return None
+    return env
 
 
 def connection_argument_spec():
@@ -91,11 +87,14 @@ def connection_argument_spec():
     return spec
 
 
-def connection_settings(params):
+def connection_settings(params, given=None):
     """Pick the connection options out of module params and check them.
 
-    Returns a plain dict; raises ValidationError before anything is sent.
+    ``given``: the options the task set itself (None: all of them), so that a
+    message about a value from an ``ALOHUB_*`` variable can name it. Returns a
+    plain dict; raises ValidationError before anything is sent.
     """
+    given = CONNECTION_OPTIONS if given is None else given
     settings = dict((name, params.get(name)) for name in CONNECTION_OPTIONS)
 
     url = settings['api_url'] or ''
@@ -141,7 +140,7 @@ def connection_settings(params):
 
     for name, low in (('timeout', 1), ('retries', 0), ('max_retry_wait', 0), ('retry_budget', 0)):
         if settings[name] < low:
-            source = env_source(name)
+            source = env_source(name, given)
             raise ValidationError('%s must be at least %d; got %d%s' % (
                 name, low, settings[name], ' (from the %s environment variable)' % source if source else ''), option=name)
     return settings

@@ -11,7 +11,12 @@ answers an envelope with no record) and hands back normalised records
 checked: a record of the wrong shape, a list that cannot be read whole, or
 another queue's record where one was asked for is a ResponseError naming it.
 
-Imports transport's errors and queue_model; nothing above it.
+The client exposes the target it talks to (``target``: the API URL as shown,
+without user info, and the tenant id, if any) and raises typed errors that
+carry what a message needs (method, full URL, status, error_code): nothing
+above it reads the transport.
+
+Imports queue_model and errors; it is given a transport.
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ from ansible_collections.alohub.callcenter.plugins.module_utils.errors import (
     RECORD_HINT,
     RESPONSE_HINT,
     ApiError,
+    NotFoundError,
     RecordError,
     ResponseError,
     RouteError,
+    TooLargeError,
 )
+from ansible_collections.alohub.callcenter.plugins.module_utils.text import value as shown_value
 
 
 QUEUES_PATH = '/v1/queues/inbound'
@@ -55,6 +63,11 @@ class QueueClient:
     def __init__(self, transport):
         self.transport = transport
         self.warnings = []
+
+    @property
+    def target(self):
+        """The API and tenant this client talks to: ``{api_url, tenant_id}``."""
+        return dict(api_url=self.transport.shown_base, tenant_id=self.transport.tenant_id)
 
     def list_page(self, page, size=PAGE_SIZE):
         """One page: (normalised records, totalRecord)."""
@@ -99,17 +112,37 @@ class QueueClient:
         records are de-duplicated by id. Reading stops at a page bound derived
         from ``totalRecord``. When the queues read do not match ``totalRecord``
         (the list changed while it was read, or the server is inconsistent) the
-        list is read once more; a second mismatch fails.
+        list is read once more; a second mismatch fails. A page too large to
+        read (over the transport's size cap: a few huge records) is read again
+        in pages half as large, down to one queue per page.
         """
-        listing, problem = self._read_all(size)
+        listing, problem = self._read_sized(size)
         if problem is None:
             return listing
-        listing, problem = self._read_all(size)
+        listing, problem = self._read_sized(size)
         if problem is None:
             return listing
         raise ResponseError('GET', self.transport.shown(QUEUES_PATH), 200,
                             'the queue list could not be read whole, twice: %s' % problem, path=QUEUES_PATH,
                             hint=INCOMPLETE_HINT)
+
+    def _read_sized(self, size):
+        """``_read_all`` at ``size`` queues per page, or at smaller sizes while a page is too large."""
+        asked = size
+        while True:
+            try:
+                listing, problem = self._read_all(size)
+            except TooLargeError as exc:
+                if size <= 1:
+                    raise TooLargeError('GET', exc.url, exc.status, '%s, even with one queue per page; a single queue '
+                                        'record that large is not one the collection reads' % exc.problem,
+                                        path=QUEUES_PATH)
+                size = max(1, size // 2)
+                continue
+            if size != asked:
+                self.warnings.append('the queue list was read %d queues per page instead of %d: a page of %d queues '
+                                     'was larger than the answers the collection reads' % (size, asked, size * 2))
+            return listing, problem
 
     def _read_all(self, size):
         seen = {}
@@ -141,7 +174,7 @@ class QueueClient:
         return listing, problem + ('; %s' % stop if stop else '')
 
     def get(self, value):
-        """The normalised record of one queue, or None when the tenant has no such queue."""
+        """The normalised record of one queue; NotFoundError when the tenant has no such queue (the API's 404)."""
         queue = queue_model.queue_id(value)
         path = queue_path(queue)
         try:
@@ -150,7 +183,10 @@ class QueueClient:
             raise
         except ApiError as exc:
             if exc.status == 404:
-                return None
+                raise NotFoundError('inbound queue %d was not found for this tenant: GET %s answered HTTP 404%s. Hint: '
+                                    'check the id; queues of other tenants are reported as not found'
+                                    % (queue, exc.url, ' %s' % exc.error_code if exc.error_code else ''),
+                                    status=404, error_code=exc.error_code, method='GET', url=exc.url, path=path)
             raise
         record = reply.data
         if isinstance(record, dict) and 'callinId' not in record and isinstance(record.get('data'), dict):
@@ -205,6 +241,6 @@ def _text(value):
     return None if value is None else str(value)[:200]
 
 
-def _shown(value, limit=80):
-    text = repr(value)
+def _shown(item, limit=80):
+    text = shown_value(item)
     return text if len(text) <= limit else text[:limit] + '...'

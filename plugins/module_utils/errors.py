@@ -6,7 +6,9 @@
 
 Every message says what was tried (method and URL), what came back (HTTP
 status, error_code, the server's words) and what the user can do. None of them
-ever carries a header, a key or a traceback. Imports nothing of the collection.
+ever carries a header, a key or a traceback. Each error also says which status
+a per-entry result gets when it stops that entry (``result_status``), so no
+caller decodes a class name. Imports nothing of the collection.
 """
 
 from __future__ import annotations
@@ -43,7 +45,13 @@ ROUTE_HINT = ('api_url is probably wrong: nothing answers at this URL as the Alo
 
 
 class AlohubError(Exception):
-    """Base class. ``details`` become extra keys of the failed task result."""
+    """Base class. ``details`` become extra keys of the failed task result.
+
+    ``result_status``: the status of a per-entry result this error stops (the
+    documented set of inbound_queues' ``results[].status``).
+    """
+
+    result_status = 'failed'
 
     def __init__(self, msg, **details):
         super().__init__(msg)
@@ -66,6 +74,8 @@ class AlohubError(Exception):
 
 class ValidationError(AlohubError):
     """Bad input, found before any request was sent."""
+
+    result_status = 'invalid'
 
 
 class RecordError(AlohubError):
@@ -107,6 +117,12 @@ class ApiError(AlohubError):
             retry_after=retry_after, method=method, url=url, path=path)
 
 
+    @property
+    def result_status(self):
+        """A per-entry result stopped by this error: the server refused the values (400) or failed otherwise."""
+        return 'invalid' if self.status == 400 else 'failed'
+
+
 class RouteError(ApiError):
     """A 404 from the gateway (or anything else in front of the API), not the API's NOT_FOUND."""
 
@@ -122,6 +138,16 @@ class ResponseError(ApiError):
         if body_start:
             message = '%s; body starts with %r' % (problem, body_start)
         super().__init__(method, url, status, server_message=message, hint=hint, path=path)
+
+
+class TooLargeError(ResponseError):
+    """A 2xx answer larger than the transport reads (a page of very large records, or not the API at all)."""
+
+    def __init__(self, method, url, status, problem, path=None):
+        self.problem = problem
+        super().__init__(method, url, status, problem, path=path, hint=(
+            'the API sent more than the collection reads in one answer; if the tenant has queues with very large names '
+            'or settings, report it to AloHub; otherwise check that api_url points at the API'))
 
 
 class TransportError(AlohubError):
@@ -152,7 +178,43 @@ class VerificationError(AlohubError):
 
 
 class NotFoundError(AlohubError):
-    """The queue the task names does not exist for this tenant (or is ambiguous)."""
+    """The queue the task names does not exist for this tenant."""
+
+    result_status = 'missing'
+
+
+class AmbiguousError(AlohubError):
+    """A name matches several queues of the tenant (``matching_ids``)."""
+
+    result_status = 'ambiguous'
+
+
+class RenamedError(AlohubError):
+    """The queue an entry names by id has another name now (names cannot be changed through the API)."""
+
+    result_status = 'renamed'
+
+
+class StaleError(AlohubError):
+    """The tenant changed since the plan was made: nothing was sent."""
+
+    result_status = 'stale'
+
+
+class TargetError(AlohubError):
+    """A file made for another API or tenant than the one this task talks to: nothing was sent."""
+
+
+class StoppedError(AlohubError):
+    """The run was stopped (a signal, or the controller went away) before every update was sent."""
+
+
+class BulkFailure(AlohubError):
+    """Some queues failed, or overridden found drift the API cannot fix; carries the full result."""
+
+    def __init__(self, msg, result):
+        super().__init__(msg)
+        self.details = dict(result)   # the same shape as a successful run's result, None values included
 
 
 class AppliedError(AlohubError):

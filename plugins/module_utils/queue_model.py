@@ -30,6 +30,7 @@ import re
 from ansible.module_utils.common.validation import check_type_bool
 
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import RecordError, ValidationError
+from ansible_collections.alohub.callcenter.plugins.module_utils.text import quoted, value as shown_value, visible
 
 
 STRATEGIES = {1: 'normal', 2: 'vip', 3: 'blacklist', 4: 'divert', 99: 'locked'}
@@ -44,19 +45,13 @@ class _Bad(Exception):
 
 
 def _text_from_api(value):
+    # Any string is data, a lone surrogate included: it is shown and written escaped, never refused,
+    # so one odd name cannot make a whole tenant unreadable.
     if value is None:
         return None
     if not isinstance(value, str):
         raise _Bad('must be a string or null')
-    _check_text(value)
     return value
-
-
-def _check_text(value):
-    try:
-        value.encode('utf-8')
-    except UnicodeEncodeError:
-        raise _Bad('is not valid text (it holds a lone UTF-16 surrogate)')
 
 
 def _is_int(value):
@@ -71,15 +66,13 @@ class _Text:
     @staticmethod
     def parse(option, value):
         if not isinstance(value, str):
-            raise ValidationError('%s must be a string; got %r' % (option, value), option=option)
+            raise ValidationError('%s must be a string; got %s%s' % (
+                option, shown_value(value), '; quote a file name made of digits ("0123"), or YAML reads it as a number'
+                if isinstance(value, (int, float)) and not isinstance(value, bool) else ''), option=option)
         if not value.strip():
             raise ValidationError('%s must not be empty (the API cannot clear a setting)' % option, option=option)
         if len(value) > MAX_TEXT or any(ord(c) < 32 or ord(c) == 127 for c in value):
             raise ValidationError('%s must be at most %d characters without control characters' % (option, MAX_TEXT), option=option)
-        try:
-            _check_text(value)
-        except _Bad as exc:
-            raise ValidationError('%s %s' % (option, exc), option=option)
         return value
 
     @staticmethod
@@ -109,11 +102,11 @@ class _Seconds:
     @staticmethod
     def parse(option, value):
         if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
-            raise ValidationError('%s must be a whole number of seconds; got %r' % (option, value), option=option)
+            raise ValidationError('%s must be a whole number of seconds; got %s' % (option, shown_value(value)), option=option)
         try:
             number = int(str(value).strip()) if not isinstance(value, float) else int(value)
         except (ValueError, OverflowError):
-            raise ValidationError('%s must be a whole number of seconds; got %r' % (option, value), option=option)
+            raise ValidationError('%s must be a whole number of seconds; got %s' % (option, shown_value(value)), option=option)
         if number < 0:
             raise ValidationError('%s must be 0 or more; got %d' % (option, number), option=option)
         return number
@@ -147,7 +140,7 @@ class _Flag:
                 return check_type_bool(value)  # yes/no, on/off, 1/0, as Ansible's bool options take
             except TypeError:
                 pass
-        raise ValidationError('%s must be true or false; got %r' % (option, value), option=option)
+        raise ValidationError('%s must be true or false; got %s' % (option, shown_value(value)), option=option)
 
     @staticmethod
     def to_wire(value):
@@ -177,8 +170,8 @@ class _Strategy:
                 code = int(text)
         if code not in STRATEGIES:
             raise ValidationError(
-                '%s must be one of %s (or the codes %s); got %r' % (
-                    option, ', '.join(STRATEGY_CODES), ', '.join(str(c) for c in STRATEGIES), value),
+                '%s must be one of %s (or the codes %s); got %s' % (
+                    option, ', '.join(STRATEGY_CODES), ', '.join(str(c) for c in STRATEGIES), shown_value(value)),
                 option=option)
         return code
 
@@ -215,21 +208,18 @@ class _AsReturned:
 def _check_plain(value, depth):
     if depth > MAX_JSON_DEPTH:
         raise _Bad('is nested more than %d levels deep' % MAX_JSON_DEPTH)
-    if isinstance(value, str):
-        _check_text(value)
-    elif isinstance(value, float):
+    if isinstance(value, float):
         if not math.isfinite(value):
             raise _Bad('holds a number that is not finite')
     elif isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise _Bad('holds a key that is not a string')
-            _check_text(key)
             _check_plain(item, depth + 1)
     elif isinstance(value, list):
         for item in value:
             _check_plain(item, depth + 1)
-    elif value is not None and not isinstance(value, (bool, int)):
+    elif value is not None and not isinstance(value, (bool, int, str)):
         raise _Bad('is not JSON data')
 
 
@@ -282,126 +272,65 @@ def _identify(record):
     return '(callinId %s, callinName %s)' % (_shown(record.get('callinId')), _shown(record.get('callinName')))
 
 
-def _shown(value, limit=60):
-    text = repr(value)
+def _shown(item, limit=60):
+    if isinstance(item, str):
+        return quoted(item, limit)
+    text = shown_value(item) if isinstance(item, (dict, list, bool, int, type(None))) else visible(repr(item))
     return text if len(text) <= limit else text[:limit] + '...'
 
 
-def _json_type(value):
+def _json_type(item):
     return {dict: 'an object', list: 'a list', str: 'a string', bool: 'a boolean', type(None): 'null'}.get(
-        type(value), 'a number')
+        type(item), 'a number')
 
 
 def strategy_name(code):
     return STRATEGIES.get(code) if _is_int(code) else None
 
 
-def desired_settings(params, where=None):
+def desired_settings(params, label=None):
     """The settings a user asked for, validated and typed; None means "leave alone".
 
-    ``where`` names the entry in messages (for example ``config[3]``).
+    ``label(option)`` names a setting in messages (for example ``config[3].strategy``).
     """
     desired = {}
     for option in SETTINGS:
-        value = params.get(option)
-        if value is None:
+        given = params.get(option)
+        if given is None:
             continue
-        desired[option] = _BY_OPTION[option][2].parse(_label(where, option), value)
+        desired[option] = _BY_OPTION[option][2].parse(label(option) if label else option, given)
     return desired
 
 
-def _label(where, option):
-    return option if where is None else '%s.%s' % (where, option)
+def parse_strategy(label, given):
+    """A strategy given by code, digits or name -> its code (for strategy_name, checked like strategy)."""
+    return _Strategy.parse(label, given)
 
 
-def queue_id(value, label='id'):
+def queue_id(given, label='id'):
     """A queue id given by a user: a positive integer (digits in a string too), nothing else."""
-    if isinstance(value, bool):
-        raise ValidationError('%s must be a positive integer; got %r' % (label, value), option=label)
-    if isinstance(value, str):
-        text = value.strip()
-        if not text.isdigit() or not text.isascii():
-            raise ValidationError('%s must be a positive integer; got %r' % (label, value), option=label)
-        value = int(text)
-    if not _is_int(value) or value <= 0:
-        raise ValidationError('%s must be a positive integer; got %r' % (label, value), option=label)
-    return value
+    if isinstance(given, bool):
+        raise ValidationError('%s must be a positive integer; got %s' % (label, shown_value(given)), option=label)
+    if isinstance(given, str):
+        digits = given.strip()
+        if not digits.isdigit() or not digits.isascii():
+            raise ValidationError('%s must be a positive integer; got %s' % (label, shown_value(given)), option=label)
+        given = int(digits)
+    if not _is_int(given) or given <= 0:
+        raise ValidationError('%s must be a positive integer; got %s' % (label, shown_value(given)), option=label)
+    return given
 
 
-def queue_name(value, label='name'):
+def queue_name(given, label='name'):
     """A queue name to look for: a non-empty string."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError('%s must be a non-empty string; got %r' % (label, value), option=label)
-    return value
-
-
-class Entry:
-    """One validated entry of inbound_queues' ``config``: which queue, and what is wanted of it.
-
-    ``read_only`` holds the read-only keys the entry gives (``agent_selector``,
-    ``number``), which only ``state=overridden`` compares.
-    """
-
-    def __init__(self, index, raw):
-        self.index = index
-        self.where = 'config[%d]' % index
-        if not isinstance(raw, dict):
-            raise ValidationError('%s must be a dict (a queue entry); got %s' % (self.where, _json_type(raw)),
-                                  option=self.where)
-        unknown = sorted(str(key) for key in raw if key not in ENTRY_KEYS)
-        if unknown:
-            raise ValidationError('%s has unsupported keys %s; supported: %s' % (self.where, ', '.join(unknown),
-                                                                                 ', '.join(ENTRY_KEYS)), option=self.where)
-        self.queue_id = None if raw.get('id') is None else queue_id(raw['id'], '%s.id' % self.where)
-        self.name = None if raw.get('name') is None else queue_name(raw['name'], '%s.name' % self.where)
-        if self.queue_id is None and self.name is None:
-            raise ValidationError('%s needs an id or a name' % self.where, option=self.where)
-        self.desired = desired_settings(raw, self.where)
-        self._strategy_name(raw.get('strategy_name'))
-        self.read_only = dict((key, raw[key]) for key in ('agent_selector', 'number') if raw.get(key) is not None)
-
-    def _strategy_name(self, given):
-        """strategy_name is a synonym of strategy; both given must agree."""
-        if given is None:
-            return
-        label = '%s.strategy_name' % self.where
-        code = _Strategy.parse(label, given)
-        if 'strategy' not in self.desired:
-            self.desired['strategy'] = code
-        elif self.desired['strategy'] != code:
-            raise ValidationError('%s is %r but %s.strategy is %r (%s); they must agree: edit one and remove or match '
-                                  'the other' % (label, given, self.where, self.desired['strategy'],
-                                                 STRATEGIES[self.desired['strategy']]), option=label)
-
-
-def parse_entries(config):
-    """Every entry of ``config`` validated, before anything is sent; the same id twice is an error."""
-    if config is None:
-        return []
-    if not isinstance(config, list):
-        raise ValidationError('config must be a list of queue entries; got %s' % _json_type(config), option='config')
-    entries = [Entry(index, raw) for index, raw in enumerate(config)]
-    seen = {}
-    for entry in entries:
-        if entry.queue_id is not None:
-            if entry.queue_id in seen:
-                raise ValidationError('%s and %s both name queue %d' % (seen[entry.queue_id], entry.where, entry.queue_id))
-            seen[entry.queue_id] = entry.where
-    return entries
-
-
-def quoted(name, limit=100):
-    """``repr(name)``, cut short: a 10,000-character name made a 10 KB message."""
-    if name is None:
-        return 'None'
-    if len(name) <= limit:
-        return repr(name)
-    return '%r... (%d characters)' % (name[:limit], len(name))
+    if not isinstance(given, str) or not given.strip():
+        raise ValidationError('%s must be a non-empty string; got %s' % (label, shown_value(given)), option=label)
+    return given
 
 
 def differences(current, desired):
     """The requested settings whose normalised current value differs."""
-    return dict((option, value) for option, value in desired.items() if current.get(option) != value)
+    return dict((option, wanted) for option, wanted in desired.items() if current.get(option) != wanted)
 
 
 def predict(current, changes):
@@ -416,9 +345,9 @@ def predict(current, changes):
 def to_wire(changes):
     """Normalised settings -> the PUT body, in the API's wire forms."""
     body = {}
-    for option, value in changes.items():
+    for option, wanted in changes.items():
         dummy, wire, codec = _BY_OPTION[option]
-        body[wire] = codec.to_wire(value)
+        body[wire] = codec.to_wire(wanted)
     return body
 
 
@@ -428,5 +357,13 @@ def to_config(record):
 
 
 def label(record):
-    """How a queue is named in messages and diff headers: ``queue 1001226 (test)``."""
-    return 'queue %s (%s)' % (record.get('id'), record.get('name'))
+    """How a queue is named in messages and diff headers: ``queue 1001226 (test)``, control characters escaped."""
+    name = record.get('name')
+    return 'queue %s (%s)' % (record.get('id'), visible(name) if isinstance(name, str) else shown_value(name))
+
+
+def setting_value(setting, item):
+    """A setting's value for people: ``2 (vip)`` for a strategy code, ``null``, ``true``, ``"waiting.wav"``."""
+    if setting == 'strategy' and strategy_name(item):
+        return '%s (%s)' % (item, strategy_name(item))
+    return shown_value(item)

@@ -20,7 +20,6 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.alohub.callcenter.plugins.module_utils.arguments import (
     CONNECTION_OPTIONS,
-    FROM_ENV,
     MIN_KEY_LENGTH,
     connection_argument_spec,
     connection_settings,
@@ -33,18 +32,31 @@ from ansible_collections.alohub.callcenter.plugins.module_utils import transport
 
 
 class AlohubModule(AnsibleModule):
-    """An AnsibleModule whose argument errors (raised while it starts) say what to do about them."""
+    """An AnsibleModule whose argument errors (raised while it starts) say what to do about them.
+
+    ``hint(msg, module)``: the module's own advice on an argument error (None for none).
+    ``given_options``: the options the task set itself (the others took defaults or ALOHUB_* variables).
+    """
 
     _started = False
+    hint = None
+    given_options = frozenset()
+
+    def _load_params(self):
+        super()._load_params()
+        self.given_options = frozenset(self.params)
 
     def fail_json(self, msg=None, **kwargs):
         if not self._started and isinstance(msg, str):
             msg = explain_argument_error(msg, self)
+            extra = self.hint(msg, self) if self.hint else None
+            if extra:
+                msg += extra
         super().fail_json(msg=msg, **kwargs)
 
 
 def explain_argument_error(msg, module):
-    """Ansible's message about bad module arguments, with what the user can do about it."""
+    """Ansible's message about bad module arguments, with what the user can do about it (any module)."""
     spec = getattr(module, 'argument_spec', None) or {}
     result = getattr(module, 'validation_result', None)
     unsupported = sorted(getattr(result, '_unsupported_parameters', None) or ())
@@ -57,26 +69,22 @@ def explain_argument_error(msg, module):
         if guesses:
             msg += ' Did you mean: %s?' % ', '.join(guesses)
     for option in CONNECTION_OPTIONS:
-        source = env_source(option)
+        source = env_source(option, module.given_options)
         if source and "argument '%s'" % option in msg:
             msg += ' (%s came from the %s environment variable)' % (option, source)
-    params = getattr(module, 'params', None) or {}
-    config = params.get('config')
-    if "argument 'config'" in msg and isinstance(config, dict):
-        keys = sorted(str(key) for key in config)
-        msg += ('. config must be a list of queue entries, but it is a dict with the keys %s' % ', '.join(keys[:8]))
-        if 'queues' in config or 'gathered' in config:
-            msg += ('. That looks like a registered result: pass its list, such as config: "{{ info.queues }}" for '
-                    'inbound_queue_info or config: "{{ current.gathered }}" for inbound_queues state=gathered')
     return msg
 
 
-def alohub_module(argument_spec, **kwargs):
-    """An AnsibleModule taking ``argument_spec`` plus the connection options."""
+def alohub_module(argument_spec, hint=None, **kwargs):
+    """An AnsibleModule taking ``argument_spec`` plus the connection options; ``hint``: see AlohubModule."""
     spec = connection_argument_spec()
     spec.update(argument_spec)
-    FROM_ENV.clear()  # filled by this run's env fallbacks (a module runs once per process, tests many times)
-    module = AlohubModule(argument_spec=spec, **kwargs)
+
+    class Module(AlohubModule):
+        pass
+
+    Module.hint = staticmethod(hint) if hint else None
+    module = Module(argument_spec=spec, **kwargs)
     module._started = True
     return module
 
@@ -97,7 +105,7 @@ def execute(module, run, pool_size=1, offline=False):
     result = None
     try:
         if not offline:
-            settings = connection_settings(module.params)
+            settings = connection_settings(module.params, module.given_options)
             warnings.extend(w for w in (insecure_transport_warning(settings), transport.proxy_warning(settings)) if w)
             if not settings['validate_certs']:
                 transport.silence_insecure_request_warnings()
@@ -113,6 +121,11 @@ def execute(module, run, pool_size=1, offline=False):
     for warning in warnings:
         module.warn(redact(warning))
     if failure is not None:
-        # Outside the except block: an expected API failure is a message, not a traceback.
-        module.fail_json(**redact.data(failure.fail_kwargs()))
+        # Outside the except block: an expected API failure is a message, not a traceback. Every result,
+        # failed or not, says whether it was a dry run and which API it talked to.
+        details = failure.fail_kwargs()
+        details.setdefault('check_mode', module.check_mode)
+        if client is not None:
+            details.setdefault('target', client.target)
+        module.fail_json(**redact.data(details))
     module.exit_json(**redact.data(result))

@@ -5,19 +5,17 @@
 """HTTP transport: one requests Session per module run.
 
 It owns the headers (auth, tenant, User-Agent), URL building, the wall-clock
-bound of every exchange, the retry policy (429, 502, 503, 504, connection
+bound of every exchange, and the retry policy (429, 502, 503, 504, connection
 errors, timeouts) with Retry-After, jittered exponential back-off and a retry
-budget per task, pacing from the rate-limit headers so that a busy run waits
-for the next window instead of collecting 429s, and the strict reading of
-answers (JSON only, finite numbers, bounded size and depth).
+budget per task. It paces requests with ``pacing.RateLimitState`` and reads
+answers with ``answers`` (size cap, strict JSON, error bodies).
 
-Imports errors and arguments (for the auth header names), nothing above it.
+Imports errors, pacing and answers; nothing above it.
 """
 
 from __future__ import annotations
 
 import email.utils
-import json
 import math
 import random
 import re
@@ -38,23 +36,33 @@ except ImportError:
 
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
-from ansible_collections.alohub.callcenter.plugins.module_utils.arguments import AUTH_HEADERS
+from ansible_collections.alohub.callcenter.plugins.module_utils.answers import (
+    MAX_BODY_BYTES,
+    excerpt,
+    json_body,
+    parse_error_body,
+    read_limited,
+)
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import (
     ApiError,
     Redactor,
     ResponseError,
     RetryBudgetError,
     RouteError,
+    TooLargeError,
     TransportError,
     fmt_seconds,
 )
+from ansible_collections.alohub.callcenter.plugins.module_utils.pacing import RateLimitState
 
 
+AUTH_HEADERS = {
+    # the auth_header option's value -> the HTTP header that carries the key
+    'authorization': 'Authorization',
+    'x-api-key': 'X-Api-Key',
+}
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 BACKOFF_BASE = 0.5          # seconds before the first retry (before jitter)
-RATE_LIMIT_RESERVE = 1      # requests left in a window that pacing keeps unused
-MAX_BODY_BYTES = 8 * 1024 * 1024
-BODY_EXCERPT = 200
 # Pacing is reported (one warning) once the waits for rate-limit windows add up
 # to this many seconds, or one of them is at least PACING_NOTABLE_WAIT.
 PACING_REPORT_SECONDS = 10.0
@@ -103,94 +111,12 @@ def backoff_delay(retry_number, cap, rng=random.random, base=BACKOFF_BASE):
     return ceiling / 2.0 + rng() * ceiling / 2.0
 
 
-def _header_ints(headers, fragment):
-    values = []
-    for name, value in headers.items():
-        if fragment in name.lower():
-            try:
-                number = float(str(value).strip())
-            except ValueError:
-                continue
-            if math.isfinite(number):   # "inf" and "nan" are not a count
-                values.append(int(number))
-    return values
-
-
-class RateLimitState:
-    """What the rate-limit headers said, kept across the requests of one run.
-
-    Header names vary by gateway (``X-RateLimit-Remaining-Tenant``,
-    ``X-RateLimit-Remaining-10``, ``RateLimit-Remaining``...), so every
-    header whose name contains ``ratelimit-remaining`` counts and the smallest
-    wins. ``RateLimit-Reset`` (seconds, or an epoch time) says when the window
-    ends. Thread-safe: parallel updates share one state.
-    """
-
-    def __init__(self, reserve=RATE_LIMIT_RESERVE):
-        self.reserve_count = reserve
-        self.remaining = None
-        self.limit = None
-        self.reset_at = None
-        self.blocked_until = 0.0
-        self.in_flight = 0
-        self._lock = threading.Lock()
-
-    def acquire(self, now, max_wait):
-        """Take a slot for one request; return how long to wait first."""
-        with self._lock:
-            self.in_flight += 1
-            delay = 0.0
-            if now < self.blocked_until:
-                delay = self.blocked_until - now
-            elif self.remaining is not None and self.reset_at is not None and now < self.reset_at:
-                if self.remaining <= self.reserve_count and self.reset_at - now <= max_wait:
-                    self.blocked_until = self.reset_at
-                    delay = self.reset_at - now
-                    # The next window's budget is unknown until an answer says it.
-                    self.remaining = None
-                    self.reset_at = None
-            if self.remaining is not None:
-                self.remaining -= 1
-            return delay
-
-    def release(self, headers, now, wall_now=None):
-        """Record the headers of an answer (or none, for a failed attempt)."""
-        with self._lock:
-            self.in_flight = max(0, self.in_flight - 1)
-            if headers is None:
-                return
-            remaining = _header_ints(headers, 'ratelimit-remaining')
-            if not remaining:
-                return
-            limits = _header_ints(headers, 'ratelimit-limit')
-            self.limit = min(limits) if limits else None
-            # Requests still in flight were sent after the server counted this one.
-            self.remaining = min(remaining) - self.in_flight
-            resets = _header_ints(headers, 'ratelimit-reset')
-            if resets:
-                reset = min(resets)
-                if reset > 1000000000:  # an epoch timestamp, not a delta
-                    reset = reset - (wall_now if wall_now is not None else time.time())
-                self.reset_at = now + max(0, reset)
-            else:
-                self.reset_at = None
-
-    def snapshot(self, now):
-        with self._lock:
-            return dict(
-                remaining=self.remaining, limit=self.limit,
-                reset_in=None if self.reset_at is None else max(0.0, round(self.reset_at - now, 3)))
-
-
 class Response:
-    """A successful answer: status, headers and the parsed JSON body."""
+    """A successful answer: the URL as messages show it, the status and the parsed JSON body."""
 
-    def __init__(self, method, path, url, status, headers, data):
-        self.method = method
-        self.path = path
+    def __init__(self, url, status, data):
         self.url = url
         self.status = status
-        self.headers = headers
         self.data = data
 
 
@@ -240,6 +166,7 @@ class Transport:
     def __init__(self, settings, session=None, sleep=time.sleep, clock=time.monotonic, rng=random.random, pool_size=10):
         self.base_url = settings['api_url'].rstrip('/')
         self.shown_base = shown_url(self.base_url)
+        self.tenant_id = settings.get('tenant_id')
         self.timeout = settings['timeout']
         self.retries = settings['retries']
         self.max_retry_wait = settings['max_retry_wait']
@@ -375,7 +302,7 @@ class Transport:
                     abandoned = box['abandoned']
                 if not abandoned:
                     try:
-                        box['raw'] = _read_limited(reply)
+                        box['raw'] = read_limited(reply)
                     except requests.exceptions.RequestException as exc:
                         box['error'] = _ReadFailed(reply.status_code, exc)
             except BaseException as exc:  # handed to the waiting thread  # pylint: disable=broad-except
@@ -397,12 +324,12 @@ class Transport:
 
     def _interpret(self, method, path, url, status, headers, raw):
         if raw is None:
-            raise ResponseError(method, url, status, 'the answer is larger than %d bytes' % MAX_BODY_BYTES, path=path)
+            raise TooLargeError(method, url, status, 'the answer is larger than %d MiB' % (MAX_BODY_BYTES // 1048576), path=path)
         text = raw.decode('utf-8', 'replace')
         if 200 <= status < 300:
-            return Response(method, path, url, status, headers, _parse_json_body(method, url, path, status, text, self.redact))
+            return Response(url, status, json_body(method, url, status, text, self.redact, path=path))
         if 300 <= status < 400:
-            raise ApiError(method, url, status, server_message='redirected to %s' % _excerpt(self.redact(headers.get('Location', '?'))),
+            raise ApiError(method, url, status, server_message='redirected to %s' % excerpt(self.redact(headers.get('Location', '?'))),
                            reason='redirects are not followed, so the key is not sent elsewhere; set api_url to the final address',
                            path=path)
         error_code, message = parse_error_body(text, self.redact)
@@ -503,78 +430,8 @@ def proxy_warning(settings):
             'the API host to NO_PROXY for a local test server.' % host)
 
 
-def parse_error_body(text, redact=None):
-    """(error_code, message) from an error answer: the API envelope, Kong's JSON, or plain text.
-
-    ``redact`` is applied to the decoded values before they are cut short: JSON
-    escapes (``\\/``) can hide a secret from a redaction of the raw text, and a
-    cut could leave half a key.
-    """
-    redact = redact or (lambda value: value)
-    try:
-        data = _loads(text)
-    except (ValueError, RecursionError):
-        data = None
-    if isinstance(data, dict):
-        code = data.get('error_code')
-        message = data.get('error_message') or data.get('message')
-        code = _excerpt(redact(code if isinstance(code, str) else json.dumps(code))) if code else None
-        message = _excerpt(redact(message if isinstance(message, str) else json.dumps(message))) if message else None
-        return code, message
-    stripped = text.strip()
-    return None, (_excerpt(redact(stripped)) if stripped else None)
-
-
-def _reject_constant(name):
-    raise ValueError('%s is not a JSON number' % name)
-
-
-def _finite_float(text):
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError('%s is out of range for a number' % text[:20])
-    return number
-
-
-def _loads(text):
-    """JSON as the RFC has it: no NaN or Infinity, no number that overflows to infinity."""
-    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
-
-
-def _parse_json_body(method, url, path, status, text, redact):
-    if not text.strip():
-        return None
-    try:
-        return _loads(text)
-    except RecursionError:
-        raise ResponseError(method, url, status, 'the answer is JSON nested too deeply to read', path=path)
-    except ValueError as exc:
-        problem = 'the answer is not JSON'
-        if 'JSON number' in str(exc) or 'out of range' in str(exc) or 'digits' in str(exc):
-            problem = 'the answer holds a number JSON cannot carry (%s)' % _excerpt(str(exc))
-        raise ResponseError(method, url, status, problem, body_start=_excerpt(redact(text)), path=path)
-
-
-def _read_limited(reply):
-    """The body, or None when it is over MAX_BODY_BYTES."""
-    chunks = []
-    size = 0
-    for chunk in reply.iter_content(65536):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            reply.close()
-            return None
-        chunks.append(chunk)
-    return b''.join(chunks)
-
-
-def _excerpt(text):
-    text = ' '.join(text.split())
-    return text if len(text) <= BODY_EXCERPT else text[:BODY_EXCERPT] + '...'
-
-
 def _exc_text(exc, redact):
-    return _excerpt(redact(str(exc)))
+    return excerpt(redact(str(exc)))
 
 
 def _tls_reason(exc, redact):
@@ -588,7 +445,7 @@ def _tls_reason(exc, redact):
     match = re.search(r"\[(?:SSL|X509)[^\]]*\].*?(?=\s*\(_ssl\.c:\d+\)|['\"]\)|$)", text)
     if match:
         text = match.group(0)
-    return _excerpt(redact(text))
+    return excerpt(redact(text))
 
 
 def _describe_connection_error(exc, timeout, redact):

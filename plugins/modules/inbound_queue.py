@@ -156,11 +156,7 @@ ARGUMENT_SPEC = dict(
 
 def run(module, client):
     """Reconcile the one queue; the result the module returns."""
-    plan, after = reconcile.sync_one(client, module.params, module.check_mode)
-    result = dict(changed=plan.changed, queue=after)
-    if module._diff and plan.changed:
-        result['diff'] = plan.diff(after)
-    return result
+    return reconcile.sync_one(client, module.params, module.check_mode, module._diff)
 
 
 def main():

@@ -116,6 +116,7 @@ total:
 '''
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import queue_model, runner
+from ansible_collections.alohub.callcenter.plugins.module_utils.errors import NotFoundError
 
 ARGUMENT_SPEC = dict(
     id=dict(type='int'),
@@ -126,14 +127,18 @@ ARGUMENT_SPEC = dict(
 def run(module, client):
     """Read one queue by id, the queues named exactly ``name``, or every queue."""
     queue_id, name = module.params['id'], module.params['name']
+    result = dict(changed=False, check_mode=module.check_mode, target=client.target)
     if queue_id is not None:
-        record = client.get(queue_model.queue_id(queue_id))
-        return dict(changed=False, queues=[record] if record else [], total=None)
+        try:
+            record = client.get(queue_model.queue_id(queue_id))
+        except NotFoundError:
+            record = None   # info modules report absence, they do not fail on it
+        return dict(result, queues=[record] if record else [], total=None)
     if name is not None:
         name = queue_model.queue_name(name)
     listing = client.list_all()
     queues = listing.queues if name is None else [queue for queue in listing.queues if queue['name'] == name]
-    return dict(changed=False, queues=queues, total=listing.total)
+    return dict(result, queues=queues, total=listing.total)
 
 
 def main():

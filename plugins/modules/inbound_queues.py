@@ -292,12 +292,18 @@ from ansible_collections.alohub.callcenter.plugins.module_utils.errors import Va
 
 MAX_PARALLEL = 16
 ARGUMENT_SPEC = dict(
-    # Entries are checked by the module (queue_model.Entry) rather than through suboptions:
+    # Entries are checked by the module (entries.Entry) rather than through suboptions:
     # a bad value then names its entry (Ansible's own message only says "found in 'config'").
     config=dict(type='list', elements='dict'),
     plan=dict(type='list', elements='dict'),
     state=dict(type='str', default='merged', choices=['merged', 'overridden', 'gathered', 'rendered']),
     parallel=dict(type='int', default=4),
+    source=dict(type='str'),
+    source_meta=dict(type='dict'),
+    overlay=dict(type='list', elements='dict'),
+    overlay_source=dict(type='str'),
+    backup_dir=dict(type='path'),
+    key_by=dict(type='str', default='id', choices=['id', 'name']),
 )
 
 
@@ -309,31 +315,44 @@ def run(module, client):
         raise ValidationError('parallel must be between 1 and %d; got %d' % (MAX_PARALLEL, params['parallel']))
     if plan is not None and state != 'merged':
         raise ValidationError('plan is applied with state=merged (the default); got state=%s' % state)
+    if params['overlay'] is not None and (plan is not None or state == 'gathered'):
+        raise ValidationError('overlay is merged over config; it does not go with %s' % (
+            'plan' if plan is not None else 'state=gathered'))
     if state == 'rendered':
         if config is None:
             raise ValidationError('state=rendered needs config (the entries to check)')
-        return dict(changed=False, rendered=reconcile.render(config))
-    target = dict(api_url=client.transport.shown_base, tenant_id=params['tenant_id'])
+        rendered, effective = reconcile.render(config, params['source'], params['overlay'], params['overlay_source'])
+        return dict(changed=False, check_mode=module.check_mode, rendered=rendered, config=effective)
     if state == 'gathered':
         if config:
             module.warn('config is ignored with state=gathered')
-        gathered, total = reconcile.gather(client)
-        return dict(changed=False, gathered=gathered, total=total, target=target)
+        gathered, total, target = reconcile.gather(client, params['key_by'])
+        return dict(changed=False, check_mode=module.check_mode, gathered=gathered, total=total, target=target)
     if plan is None and config is None:
         raise ValidationError('state=%s needs config (the queues and their settings), or plan (a reviewed plan to apply)'
                               % state)
-    try:
-        result = reconcile.sync_many(client, state, config=config, plan=plan, check_mode=module.check_mode,
-                                     parallel=params['parallel'], want_diff=module._diff)
-    except reconcile.BulkFailure as failure:
-        failure.details['target'] = target
-        raise
-    result['target'] = target
-    return result
+    return reconcile.sync_many(
+        client, state, config=config, plan=plan, check_mode=module.check_mode, parallel=params['parallel'],
+        want_diff=module._diff, source=params['source'], source_meta=params['source_meta'], overlay=params['overlay'],
+        overlay_source=params['overlay_source'], backup_dir=params['backup_dir'])
+
+
+def registered_result_hint(msg, module):
+    """A whole registered result given as config: say which of its lists to pass."""
+    config = (getattr(module, 'params', None) or {}).get('config')
+    if "argument 'config'" not in msg or not isinstance(config, dict):
+        return None
+    keys = sorted(str(key) for key in config)
+    hint = '. config must be a list of queue entries, but it is a dict with the keys %s' % ', '.join(keys[:8])
+    if 'queues' in config or 'gathered' in config:
+        hint += ('. That looks like a registered result: pass its list, such as config: "{{ info.queues }}" for '
+                 'inbound_queue_info or config: "{{ current.gathered }}" for inbound_queues state=gathered')
+    return hint
 
 
 def main():
-    module = runner.alohub_module(ARGUMENT_SPEC, mutually_exclusive=[('config', 'plan')], supports_check_mode=True)
+    module = runner.alohub_module(ARGUMENT_SPEC, hint=registered_result_hint, mutually_exclusive=[('config', 'plan')],
+                                  supports_check_mode=True)
     runner.execute(module, run, pool_size=module.params['parallel'], offline=module.params['state'] == 'rendered')
 
 

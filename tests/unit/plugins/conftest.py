@@ -120,7 +120,7 @@ class FakeApi:
             if self.page_size_cap:
                 size = min(size, self.page_size_cap)
             data = self.records[page * size:(page + 1) * size]
-            return Response(method, path, BASE_URL + path, 200, {}, dict(success='1', error_code='SUCCESS', error_message='OK',
+            return Response(BASE_URL + path, 200, dict(success='1', error_code='SUCCESS', error_message='OK',
                                                                          totalRecord=len(self.records) + self.total_offset,
                                                                          data=copy.deepcopy(data)))
         match = re.match(re.escape(QUEUES) + r'/(\d+)$', path)
@@ -132,7 +132,7 @@ class FakeApi:
         if record is None:
             raise ApiError(method, BASE_URL + path, 404, 'NOT_FOUND', 'Inbound queue not found', path=path)
         if method == 'GET':
-            return Response(method, path, BASE_URL + path, 200, {}, copy.deepcopy(record))
+            return Response(BASE_URL + path, 200, copy.deepcopy(record))
         assert method == 'PUT', method
         assert body, 'a PUT with an empty body'
         if self.apply_puts:
@@ -140,9 +140,10 @@ class FakeApi:
                 record[PUT_TO_API[field]] = value
         envelope = self.put_envelope or dict(success='1', error_code='SUCCESS',
                                              error_message='Inbound queue updated successfully')
-        return Response(method, path, BASE_URL + path, 200, {}, envelope)
+        return Response(BASE_URL + path, 200, envelope)
 
     shown_base = BASE_URL
+    tenant_id = None
 
     @staticmethod
     def shown(path, params=None):
@@ -165,6 +166,7 @@ class ScriptedTransport:
     """A transport that answers each request with the next scripted body (or raises it)."""
 
     shown_base = BASE_URL
+    tenant_id = None
 
     def __init__(self, bodies, status=200):
         self.bodies = list(bodies)
@@ -176,7 +178,7 @@ class ScriptedTransport:
         item = self.bodies.pop(0)
         if isinstance(item, BaseException):
             raise item
-        return Response(method, path, BASE_URL + path, self.status, {}, item)
+        return Response(BASE_URL + path, self.status, item)
 
     @staticmethod
     def shown(path, params=None):

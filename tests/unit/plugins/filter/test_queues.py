@@ -17,7 +17,7 @@ from ansible.parsing.dataloader import DataLoader
 
 from ansible_collections.alohub.callcenter.plugins.filter import queues
 from ansible_collections.alohub.callcenter.plugins.filter.queues import (
-    drift_junit, drift_lines, drift_report, invert_plan, plan_lines, result_lines, to_inert_yaml, unknown_vars,
+    abspath, drift_junit, drift_lines, drift_report, plan_lines, result_lines, to_inert_yaml, unknown_vars,
 )
 
 TEMPLATE = '{{ lookup("ansible.builtin.pipe", "touch pwned") }}'
@@ -58,7 +58,8 @@ def test_plan_lines_one_per_queue_and_setting():
     assert plan_lines(PLAN, 'would change') == [
         'would change: queue 1001226 (test): strategy 1 (normal) -> 2 (vip)',
         'would change: queue 1001226 (test): max_wait_sec 120 -> 180',
-        'would change: queue 1001227 (%s): moh_file_id null -> "a.wav"' % TEMPLATE,
+        'would change: queue 1001227 (%s): moh_file_id null -> "a.wav" (cannot be undone through the API: it cannot '
+        'clear a setting)' % TEMPLATE,
     ]
     with pytest.raises(AnsibleFilterError, match='plan_lines expects a plan'):
         plan_lines({'plan': PLAN})
@@ -74,61 +75,85 @@ def test_the_strings_filters_return_are_unsafe():
         assert (not is_trusted_as_template(line)) if is_trusted_as_template else isinstance(line, AnsibleUnsafe)
 
 
+def test_plan_lines_name_what_cannot_be_undone():
+    assert plan_lines([dict(id=5, name='x', before=dict(max_wait_sec=None), after=dict(max_wait_sec=90))]) == [
+        'queue 5 (x): max_wait_sec null -> 90 (cannot be undone through the API: it cannot clear a setting)']
+
+
+def test_lines_show_control_characters_escaped():
+    name = 'x\x1b[2J\x1b[3J\x1b[HPLAY RECAP: nothing\u202e\nfake: line'
+    line, = plan_lines([dict(id=5, name=name, before=dict(strategy=1), after=dict(strategy=2))])
+    assert line == 'queue 5 (x\\x1b[2J\\x1b[3J\\x1b[HPLAY RECAP: nothing\\u202e\\x0afake: line): strategy 1 (normal) -> 2 (vip)'
+    assert all(c.isprintable() for c in line)
+
+
 def test_result_lines():
-    result = dict(summary=dict(total=3, changed=1, unchanged=1, failed=1, unmanageable=1), plan=PLAN[:1],
+    result = dict(summary=dict(total=3, changed=1, unchanged=1, failed=1, unmanageable=1), plan=PLAN[:1], check_mode=False,
                   unmanageable=[dict(id=9, name='ui', setting=None, reason='the queue is not in config')],
-                  results=[dict(error=None), dict(error='config[2]: queue 42 was not found')])
-    assert result_lines(result, 'changed') == [
+                  results=[dict(status='ok', error=None), dict(status='missing', error='config[2]: queue 42 was not found')],
+                  backup_file='/b/tenant-1.yml')
+    assert result_lines(result) == [
         '3 queue entries: 1 changed, 1 unchanged, 1 failed, 1 unmanageable',
         'changed: queue 1001226 (test): strategy 1 (normal) -> 2 (vip)',
         'changed: queue 1001226 (test): max_wait_sec 120 -> 180',
         'cannot fix: queue 9 (ui): the queue is not in config',
-        'failed: config[2]: queue 42 was not found',
+        'missing: config[2]: queue 42 was not found',
+        'backup of what changed: /b/tenant-1.yml',
     ]
-    assert result_lines({}, 'would change', 'plan items', True) == [
+    assert result_lines(dict(check_mode=True), 'plan items') == [
         '0 plan items: 0 would change, 0 unchanged, 0 failed (check mode: nothing was sent)']
-
-
-def test_invert_plan_swaps_before_and_after():
-    assert invert_plan(PLAN)[1] == dict(id=1001227, name=TEMPLATE, before=dict(moh_file_id='a.wav'),
-                                        after=dict(moh_file_id=None))
-    assert invert_plan(invert_plan(PLAN)) == PLAN and invert_plan(None) == []
+    assert result_lines(dict(status='failed', msg='GET x failed: HTTP 401', results=[])) == [
+        '0 queue entries: 0 changed, 0 unchanged, 0 failed', 'failed: GET x failed: HTTP 401']
+    assert result_lines(dict(already_applied=True, summary=dict(total=1, unchanged=1)), 'plan items')[1].startswith(
+        'already applied: every queue of the plan holds its "after" values')
 
 
 def drift_result():
     return dict(
-        summary=dict(total=4, changed=1, unchanged=1, failed=2, unmanageable=2),
+        status='failed',
+        summary=dict(total=6, changed=1, unchanged=1, failed=4, unmanageable=2),
         results=[
-            dict(id=1, name='a', changed=True, changes=[dict(setting='strategy', before=1, after=2)], error=None),
-            dict(id=2, name='b', changed=False, changes=[], error=None),
-            dict(id=3, name='gone', changed=False, error='config[2]: queue 3 was not found',
-                 error_info=dict(kind='NotFoundError', status=404)),
-            dict(id=4, name='c', changed=False, error='GET ... failed: HTTP 503', error_info=dict(kind='ApiError', status=503)),
+            dict(id=1, name='a', entry='q.yml entry 1 (a)', status='would_change', changed=True,
+                 changes=[dict(setting='strategy', before=1, after=2)], error=None),
+            dict(id=2, name='b', entry='q.yml entry 2 (b)', status='unmanageable', changed=False, changes=[], error=None),
+            dict(id=3, name='gone', entry='q.yml entry 3 (gone)', status='missing', changed=False,
+                 error='q.yml entry 3 (gone): queue 3 was not found'),
+            dict(id=4, name='c', entry='q.yml entry 4 (c)', status='failed', changed=False, error='GET ... failed: HTTP 503'),
+            dict(id=None, name='support', entry='q.yml entry 5 (support)', status='ambiguous', changed=False,
+                 matching_ids=[7, 8], error='q.yml entry 5 (support): 2 inbound queues are named "support"'),
+            dict(id=6, name='old', entry='q.yml entry 6 (id 6)', status='renamed', changed=False,
+                 error='q.yml entry 6 (id 6): queue 6 (new) is named "new" now, not "old"'),
+            dict(id=9, name='ui', entry=None, status='unmanaged', changed=False, changes=[], error=None),
         ],
-        unmanageable=[dict(id=2, name='b', setting='moh_file_id', reason='config[1] leaves moh_file_id unset'),
+        unmanageable=[dict(id=2, name='b', setting='moh_file_id', reason='q.yml entry 2 (b) leaves moh_file_id unset'),
                       dict(id=9, name='ui', setting=None, reason='the queue is not in config')])
 
 
-def test_drift_report_tells_drift_from_a_failed_check():
+def test_drift_report_reads_each_status_and_tells_drift_from_a_failed_check():
     report = drift_report(drift_result(), 'q.yml', True)
-    assert (report['status'], report['entries'], report['drifted'], report['failed'], report['unmanageable']) == ('error', 4, 4, 1, 2)
-    assert report['drifted_ids'] == [1, 2, 3, 9] and report['failed_ids'] == [4]
-    assert [q['status'] for q in report['queues']] == ['drift', 'drift', 'missing', 'failed', 'unmanaged']
-    clean = drift_report(dict(summary=dict(total=1), results=[dict(id=1, name='a', changed=False)]), 'q.yml')
+    assert (report['status'], report['entries'], report['drifted'], report['failed'], report['unmanageable']) == (
+        'error', 6, 6, 1, 2)
+    assert report['drifted_ids'] == [1, 2, 3, 6, 7, 8, 9] and report['failed_ids'] == [4]
+    assert [q['status'] for q in report['queues']] == ['drift', 'drift', 'missing', 'failed', 'ambiguous', 'renamed',
+                                                       'unmanaged']
+    assert report['queues'][4]['matching_ids'] == [7, 8] and report['queues'][4]['id'] is None
+    clean = drift_report(dict(summary=dict(total=1), results=[dict(id=1, name='a', status='ok', changed=False)]), 'q.yml')
     assert clean['status'] == 'clean' and clean['drifted'] == 0
     drifted = drift_report(dict(results=drift_result()['results'][:3]))
     assert drifted['status'] == 'drift'
-    broken = drift_report(dict(failed=False, msg='GET ... failed: HTTP 401 UNAUTHORIZED'))
+    broken = drift_report(dict(status='failed', msg='GET ... failed: HTTP 401 UNAUTHORIZED', results=[]))
     assert broken['status'] == 'error' and broken['error'].endswith('401 UNAUTHORIZED') and broken['queues'] == []
-    unreadable = drift_report({}, 'q.yml', error='q.yml does not exist')
-    assert unreadable['status'] == 'error' and unreadable['error'] == 'q.yml does not exist'
+    unreadable = drift_report({}, '/w/q.yml', error="Task failed: The lookup plugin 'x' failed: /w/q.yml does not exist")
+    assert unreadable['status'] == 'error' and unreadable['error'] == '/w/q.yml does not exist'
 
 
 def test_drift_lines():
     lines = drift_lines(drift_report(drift_result(), 'q.yml', True))
-    assert lines[0] == 'DRIFT: 4 queue(s) drifted from q.yml (4 entries, strict), 1 failed; live value -> value in the file'
+    assert lines[0] == 'DRIFT: 6 queue(s) drifted from q.yml (6 entries, strict), 1 failed; live value -> value in the file'
     assert 'queue 1 (a): strategy 1 (normal) -> 2 (vip)' in lines
-    assert 'queue 3 (gone): missing: config[2]: queue 3 was not found' in lines
+    assert 'queue 3 (gone): missing: q.yml entry 3 (gone): queue 3 was not found' in lines
+    assert 'q.yml entry 5 (support): ambiguous: q.yml entry 5 (support): 2 inbound queues are named "support"' in lines
+    assert 'queue 9 (ui): the queue is not in config' in lines
     assert drift_lines(drift_report({}, 'q.yml', error='boom')) == ['ERROR: the drift check failed, so drift is unknown: boom']
 
 
@@ -137,13 +162,16 @@ def test_drift_junit_is_read_by_a_junit_parser(tmp_path):
     path.write_text(drift_junit(drift_report(drift_result(), 'q.yml', True)), encoding='utf-8')
     xml = junitparser.JUnitXml.fromfile(str(path))
     suite, = list(xml)
-    assert (suite.name, suite.tests, suite.failures, suite.errors) == ('alohub.callcenter drift', 5, 5, 0)
+    assert (suite.name, suite.tests, suite.failures, suite.errors) == ('alohub.callcenter drift', 7, 7, 0)
     cases = dict((case.name, case) for case in suite)
-    assert set(cases) == {'queue 1 (a)', 'queue 2 (b)', 'queue 3 (gone)', 'queue 4 (c)', 'queue 9 (ui)'}
+    assert set(cases) == {'queue 1 (a)', 'queue 2 (b)', 'queue 3 (gone)', 'queue 4 (c)', 'q.yml entry 5 (support)',
+                          'queue 6 (old)', 'queue 9 (ui)'}
     failure, = cases['queue 1 (a)'].result
     assert isinstance(failure, junitparser.Failure) and failure.type == 'drift' and 'strategy 1 (normal) -> 2 (vip)' in failure.text
-    assert cases['queue 3 (gone)'].result[0].type == 'missing'
-    assert cases['queue 4 (c)'].result[0].type == 'failed'
+    assert dict((name, case.result[0].type) for name, case in cases.items()) == {
+        'queue 1 (a)': 'drift', 'queue 2 (b)': 'drift', 'queue 3 (gone)': 'missing', 'queue 4 (c)': 'failed',
+        'q.yml entry 5 (support)': 'ambiguous', 'queue 6 (old)': 'renamed', 'queue 9 (ui)': 'unmanaged'}
+    assert cases['queue 9 (ui)'].result[0].message == 'the tenant has this queue; the file does not list it (unmanaged)'
     # The elements and attributes the JUnit schema requires.
     root = ElementTree.parse(str(path)).getroot()
     assert root.tag == 'testsuites'
@@ -163,10 +191,21 @@ def test_a_check_that_failed_is_one_errored_testcase(tmp_path):
 
 
 def test_a_queue_name_cannot_break_the_xml():
-    report = drift_report(dict(results=[dict(id=1, name='</testcase><x a="', changed=True,
+    report = drift_report(dict(results=[dict(id=1, name='</testcase><x a="', status='would_change', changed=True,
                                              changes=[dict(setting='moh_file_id', before=']]>', after='&amp;')])]))
-    root = ElementTree.fromstring(drift_junit(report).split('\n', 1)[1])
+    root = ElementTree.fromstring(drift_junit(report).split('\n', 2)[2])
     assert root.find('testsuite/testcase').get('name') == 'queue 1 (</testcase><x a=")'
+
+
+@pytest.mark.parametrize('name', ['a\x1bb', 'a\x00b', 'a\ud800b', 'a\ufffeb', 'a\x0cb', 'a\u202eb', 'a\x85b'])
+def test_control_characters_in_a_name_stay_valid_xml_shown_as_escapes(tmp_path, name):
+    report = drift_report(dict(results=[dict(id=1, name=name, status='would_change', changed=True,
+                                             changes=[dict(setting='moh_file_id', before=name, after='b.wav')])]))
+    path = tmp_path / 'drift.xml'
+    path.write_bytes(drift_junit(report).encode('utf-8'))
+    case, = list(list(junitparser.JUnitXml.fromfile(str(path)))[0])
+    assert case.name.startswith('queue 1 (a\\') and case.name.isprintable()
+    ElementTree.parse(str(path))
 
 
 @pytest.mark.parametrize('names, expected', [
@@ -177,6 +216,18 @@ def test_a_queue_name_cannot_break_the_xml():
 def test_unknown_vars_catches_misspellings_only(names, expected):
     known = ['queues_file', 'fail_on_drift', 'strict', 'alohub_api_key', 'alohub_api_url', 'backup_dir']
     assert unknown_vars(names, known) == expected
+
+
+def test_unknown_vars_every_lists_the_others_too():
+    assert unknown_vars(['plan', 'reviewed_plan'], ['plan_file', 'queues_file'], 0.6, True) == [
+        'plan (did you mean plan_file?)', 'reviewed_plan']
+
+
+def test_abspath_does_not_resolve_links(tmp_path, monkeypatch):
+    (tmp_path / 'real').mkdir()
+    (tmp_path / 'link').symlink_to(tmp_path / 'real')
+    monkeypatch.chdir(tmp_path)
+    assert abspath('link') == str(tmp_path / 'link') and abspath('~') != '~'
 
 
 def test_every_filter_is_registered_and_documented():

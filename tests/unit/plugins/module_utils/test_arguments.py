@@ -150,7 +150,14 @@ def test_a_key_too_short_to_mask_is_rejected_without_echoing_it(key):
 def test_a_bad_number_from_the_environment_names_the_variable(monkeypatch):
     values = validate(monkeypatch, env={'ALOHUB_API_KEY': 'sk_from_env', 'ALOHUB_TIMEOUT': '0'}).validated_parameters
     with pytest.raises(ValidationError) as info:
-        connection_settings(values)
+        connection_settings(values, given=())
+    assert info.value.msg == 'timeout must be at least 1; got 0 (from the ALOHUB_TIMEOUT environment variable)'
+    # Set by the task itself, the same value did not come from the variable.
+    with pytest.raises(ValidationError) as info:
+        connection_settings(values, given=('timeout',))
+    assert info.value.msg == 'timeout must be at least 1; got 0'
+    with pytest.raises(ValidationError) as info:
+        connection_settings(values, given=())
     assert info.value.msg == 'timeout must be at least 1; got 0 (from the ALOHUB_TIMEOUT environment variable)'
 
 

@@ -10,7 +10,9 @@ import pytest
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import client as client_module
 from ansible_collections.alohub.callcenter.plugins.module_utils.client import QueueClient
-from ansible_collections.alohub.callcenter.plugins.module_utils.errors import ApiError, ResponseError, RouteError, ValidationError
+from ansible_collections.alohub.callcenter.plugins.module_utils.errors import (
+    ApiError, NotFoundError, ResponseError, RouteError, ValidationError,
+)
 from ansible_collections.alohub.callcenter.plugins.module_utils.queue_model import normalise
 from ansible_collections.alohub.callcenter.plugins.module_utils.transport import Response
 
@@ -153,7 +155,7 @@ def test_paging_stops_at_a_bound_derived_from_the_total(record):
             calls.append(params['page'])
             page = params['page']
             data = records(record, 5) if page == 0 else [record(2000000 + page)]
-            return Response(method, path, BASE + path, 200, {}, envelope(data, 20))
+            return Response(BASE + path, 200, envelope(data, 20))
 
     msg = incomplete(QueueClient(Trickling()))
     assert 'stopped after 6 pages, the most that totalRecord 20 allows at 5 queues per page' in msg
@@ -178,17 +180,17 @@ def test_a_total_beyond_what_is_read_fails_at_once(scripted_transport, record, t
     (None, 'the list answer is not a JSON object'),
     ({'success': '1', 'totalRecord': 1, 'data': 'queue 1'}, '"data" is not a list of queue records'),
     ({'success': '1', 'totalRecord': 1, 'data': {'callinId': 1}}, '"data" is not a list of queue records'),
-    ({'success': '1', 'totalRecord': 1, 'data': [{'id': 1}]}, 'record 0 of page 0 (callinId None, callinName None): '
-                                                              'callinId must be a positive integer; got None'),
+    ({'success': '1', 'totalRecord': 1, 'data': [{'id': 1}]}, 'record 0 of page 0 (callinId null, callinName null): '
+                                                              'callinId must be a positive integer; got null'),
     ({'success': '1', 'totalRecord': 2, 'data': [{'callinId': 1}, 'x']}, 'record 1 of page 0 is not a JSON object (got a string)'),
     ({'success': '1', 'totalRecord': 2, 'data': [{'callinId': 1001226.9, 'callinName': 'sales'}]},
-     "record 0 of page 0 (callinId 1001226.9, callinName 'sales'): callinId must be a positive integer; got 1001226.9"),
-    ({'success': '1', 'totalRecord': 2, 'data': [{'callinId': True}]}, 'callinId must be a positive integer; got True'),
-    ({'success': '1', 'data': []}, '"totalRecord" is not a count of queues: None'),
-    ({'success': '1', 'totalRecord': 'many', 'data': []}, '"totalRecord" is not a count of queues: \'many\''),
+     'record 0 of page 0 (callinId 1001226.9, callinName "sales"): callinId must be a positive integer; got 1001226.9'),
+    ({'success': '1', 'totalRecord': 2, 'data': [{'callinId': True}]}, 'callinId must be a positive integer; got true'),
+    ({'success': '1', 'data': []}, '"totalRecord" is not a count of queues: null'),
+    ({'success': '1', 'totalRecord': 'many', 'data': []}, '"totalRecord" is not a count of queues: "many"'),
     ({'success': '1', 'totalRecord': 2.5, 'data': []}, '"totalRecord" is not a count of queues: 2.5'),
     ({'success': '1', 'totalRecord': -1, 'data': []}, '"totalRecord" is not a count of queues: -1'),
-    ({'success': '1', 'totalRecord': True, 'data': []}, '"totalRecord" is not a count of queues: True'),
+    ({'success': '1', 'totalRecord': True, 'data': []}, '"totalRecord" is not a count of queues: true'),
     ({'success': '0', 'error_code': 'FAIL', 'totalRecord': 0, 'data': []}, "the list answer reports no success (success '0', error_code 'FAIL')"),
 ])
 def test_malformed_list_answers_raise_response_errors_naming_what(scripted_transport, body, problem):
@@ -220,10 +222,21 @@ def test_get_returns_the_normalised_record(fake_api, record):
     assert api.verbs() == [('GET', QUEUES + '/1001226')]
 
 
-def test_get_unknown_queue_is_none(fake_api, record):
+def test_get_unknown_queue_is_a_not_found_error_with_the_full_url(fake_api, record):
     api = fake_api([record(1)])
-    assert QueueClient(api).get(2) is None
+    with pytest.raises(NotFoundError) as info:
+        QueueClient(api).get(2)
+    assert info.value.msg == ('inbound queue 2 was not found for this tenant: GET %s%s/2 answered HTTP 404 NOT_FOUND. Hint: '
+                              'check the id; queues of other tenants are reported as not found' % (BASE, QUEUES))
+    assert info.value.details == dict(status=404, error_code='NOT_FOUND', method='GET', url=BASE + QUEUES + '/2',
+                                      path=QUEUES + '/2')
     assert len(api.calls) == 1
+
+
+def test_the_client_names_its_target(fake_api, record):
+    api = fake_api([record(1)])
+    api.tenant_id = '20260310'
+    assert QueueClient(api).target == dict(api_url=BASE, tenant_id='20260310')
 
 
 def test_a_gateway_404_is_not_a_missing_queue(scripted_transport):
@@ -246,12 +259,12 @@ def test_get_unwraps_an_envelope(scripted_transport, record):
 
 
 @pytest.mark.parametrize('body, problem', [
-    ({'success': '1'}, 'callinId must be a positive integer; got None'),
+    ({'success': '1'}, 'callinId must be a positive integer; got null'),
     ([], 'the answer is not a JSON object (got a list)'),
     (None, 'the answer is not a JSON object (got null)'),
-    ({'data': [{'callinId': 7}]}, 'callinId must be a positive integer; got None'),
+    ({'data': [{'callinId': 7}]}, 'callinId must be a positive integer; got null'),
     ('queue 7', 'the answer is not a JSON object (got a string)'),
-    ({'callinId': '7'}, "callinId must be a positive integer; got '7'"),
+    ({'callinId': '7'}, 'callinId must be a positive integer; got "7"'),
     ({'callinId': 7.0}, 'callinId must be a positive integer; got 7.0'),
 ])
 def test_get_something_else_is_a_response_error(scripted_transport, body, problem):

@@ -32,6 +32,8 @@ class FakeModule:
                            tenant_id=None, validate_certs=True, ca_path=None, timeout=30, retries=5, max_retry_wait=60,
                            retry_budget=300)
         self.params.update(params)
+        self.given_options = frozenset(self.params)
+        self.check_mode = False
         self.warnings = []
         self.failed = None
         self.exited = None

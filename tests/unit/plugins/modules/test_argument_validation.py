@@ -60,8 +60,8 @@ VALIDATION = [
     # A NUL byte stops Ansible itself on 2.20+ (it logs module arguments to syslog), still before any
     # request; on 2.19 the module's own check gets there first.
     (QUEUE, dict(id=1001226, moh_file_id='a\x00.wav'), ('embedded null character', 'without control characters')),
-    (QUEUE, dict(id=1001226, moh_file_id=['a.wav']), "moh_file_id must be a string; got ['a.wav']"),
-    (QUEUE, dict(id=1001226, moh_file_id=True), 'moh_file_id must be a string; got True'),
+    (QUEUE, dict(id=1001226, moh_file_id=['a.wav']), 'moh_file_id must be a string; got ["a.wav"]'),
+    (QUEUE, dict(id=1001226, moh_file_id=True), 'moh_file_id must be a string; got true'),
     (QUEUE, dict(id=1001226, max_wait_sec=1.5), 'cannot be converted to an int'),
     (QUEUE, dict(id=1001226, max_wait_sec=-99999999999999999999), 'max_wait_sec must be 0 or more'),
     (QUEUE, dict(id=1001226, announce_position=2), CONVERT_BOOL),
@@ -105,7 +105,7 @@ VALIDATION = [
     (QUEUES, dict(config=[GOOD], parallel=-1), 'parallel must be between 1 and 16; got -1'),
     (QUEUES, dict(config=[GOOD], parallel=10 ** 6), 'parallel must be between 1 and 16'),
     # inbound_queues: config entries (the entry is named; a valid entry before it does not get sent)
-    (QUEUES, dict(config=[GOOD, dict(id='../1001226', strategy=1)]), "config[1].id must be a positive integer; got '../1001226'"),
+    (QUEUES, dict(config=[GOOD, dict(id='../1001226', strategy=1)]), 'config[1].id must be a positive integer; got "../1001226"'),
     (QUEUES, dict(config=[GOOD, dict(name='', strategy=1)]), 'config[1].name must be a non-empty string'),
     (QUEUES, dict(config=[GOOD, dict(id=1001227, strategy='\u00b2')]), 'config[1].strategy must be one of'),
     (QUEUES, dict(config=[GOOD, dict(id=1001227, moh_file_id='')]), 'config[1].moh_file_id must not be empty'),
@@ -157,9 +157,9 @@ QUEUES_BAD_INPUT = [
     ([GOOD, dict(id=1001201, max_wait_sec=-1)], {}, 'config[1].max_wait_sec must be 0 or more'),
     ([GOOD, dict(id=0, strategy=1)], {}, 'config[1].id must be a positive integer'),
     ([GOOD, dict(id=True, strategy=1)], {}, 'config[1].id must be a positive integer'),
-    ([GOOD, dict(id='abc', strategy=1)], {}, "config[1].id must be a positive integer; got 'abc'"),
-    ([GOOD, dict(id=1001201, max_wait_sec='soon')], {}, "config[1].max_wait_sec must be a whole number of seconds; got 'soon'"),
-    ([GOOD, dict(id=1001201, announce_position='maybe')], {}, "config[1].announce_position must be true or false; got 'maybe'"),
+    ([GOOD, dict(id='abc', strategy=1)], {}, 'config[1].id must be a positive integer; got "abc"'),
+    ([GOOD, dict(id=1001201, max_wait_sec='soon')], {}, 'config[1].max_wait_sec must be a whole number of seconds; got "soon"'),
+    ([GOOD, dict(id=1001201, announce_position='maybe')], {}, 'config[1].announce_position must be true or false; got "maybe"'),
     ([GOOD], dict(parallel=0), 'parallel must be between 1 and 16; got 0'),
     ([GOOD], dict(parallel=17), 'parallel must be between 1 and 16; got 17'),
 ]

@@ -87,7 +87,7 @@ def test_inbound_queue_by_name_never_puts_to_a_queue_with_a_float_id(run_main, r
     hostile = [record(1001226.9, 'sales'), record(1001226, 'support')]
     run = run_main('inbound_queue', dict(CONNECTION, name='sales', strategy='vip'), replies=[reply(200, page(hostile))])
     assert run.failed and not run.changed
-    assert "record 0 of page 0 (callinId 1001226.9, callinName 'sales'): callinId must be a positive integer" in run.msg
+    assert 'record 0 of page 0 (callinId 1001226.9, callinName "sales"): callinId must be a positive integer' in run.msg
     assert [r['method'] for r in run.requests] == ['GET']
 
 
@@ -122,14 +122,14 @@ def test_rendered_needs_no_key_and_sends_nothing(run_main):
         dict(name='sales', strategy_name='locked')]))
     assert not run.failed and not run.changed and run.requests == []
     assert run.result['rendered'] == [
-        dict(id=1001226, name=None, body=dict(strategy=2, max_wait_sec='180', announce_position='1')),
-        dict(id=None, name='sales', body=dict(strategy=99))]
-    assert 'target' not in run.result
+        dict(entry='config[0]', id=1001226, name=None, body=dict(strategy=2, max_wait_sec='180', announce_position='1')),
+        dict(entry='config[1]', id=None, name='sales', body=dict(strategy=99))]
+    assert 'target' not in run.result and run.result['check_mode'] is False
 
 
 def test_rendered_fails_as_merged_would(run_main):
     run = run_main('inbound_queues', dict(state='rendered', config=[dict(id=1, strategy=1, strategy_name='vip')]))
-    assert run.failed and "config[0].strategy_name is 'vip' but config[0].strategy is 1 (normal)" in run.msg
+    assert run.failed and 'config[0].strategy_name is "vip" but config[0].strategy is 1 (normal)' in run.msg
 
 
 def test_merged_check_mode_returns_the_plan_and_the_target(run_main, reply):
@@ -137,11 +137,12 @@ def test_merged_check_mode_returns_the_plan_and_the_target(run_main, reply):
                    replies=[reply(200, page(TENANT))], check_mode=True)
     assert run.changed and not run.failed
     assert run.result['plan'] == [dict(id=1001226, name='test', before=dict(strategy=1), after=dict(strategy=2))]
-    assert run.result['target'] == dict(api_url=URL, tenant_id='20260310')
+    assert run.result['target'] == dict(api_url=URL, tenant_id='20260310', tenant_queue_ids=[1001226, 1001227])
     assert run.result['results'][0]['changes'] == [dict(setting='strategy', before=1, after=2)]
+    assert run.result['results'][0]['status'] == 'would_change' and run.result['check_mode'] is True
 
 
-def test_a_plan_is_applied_exactly_then_its_rerun_is_stale(run_main, reply):
+def test_a_plan_is_applied_exactly_then_its_rerun_says_already_applied(run_main, reply):
     plan = [dict(id=1001226, name='test', before=dict(strategy=1), after=dict(strategy=2))]
     applied = dict(TENANT[0], strategy=2)
     run = run_main('inbound_queues', dict(CONNECTION, plan=plan),
@@ -151,8 +152,13 @@ def test_a_plan_is_applied_exactly_then_its_rerun_is_stale(run_main, reply):
     assert methods(run) == [('GET', LIST), ('PUT', LIST + '/1001226'), ('GET', LIST + '/1001226')]
     assert run.requests[1]['json'] == {'strategy': 2}
     again = run_main('inbound_queues', dict(CONNECTION, plan=plan), replies=[reply(200, page([applied, TENANT[1]]))])
-    assert again.failed and not again.changed and 'the plan is stale, so nothing was sent' in again.msg
+    assert not again.failed and not again.changed and again.result['already_applied'] is True
+    assert again.msg.startswith('the plan is already applied')
     assert [r['method'] for r in again.requests] == ['GET']
+    moved = run_main('inbound_queues', dict(CONNECTION, plan=plan),
+                     replies=[reply(200, page([dict(TENANT[0], strategy=3), TENANT[1]]))])
+    assert moved.failed and not moved.changed and 'the plan is stale, so nothing was sent' in moved.msg
+    assert moved.result['results'][0]['status'] == 'stale'
 
 
 def test_an_empty_plan_sends_nothing_and_names_the_target(run_main):
@@ -172,7 +178,8 @@ def test_overridden_real_run_applies_then_fails_with_every_result(run_main, repl
     run = run_main('inbound_queues', dict(CONNECTION, state='overridden', config=config),
                    replies=[reply(200, page(TENANT)), reply(200, OK), reply(200, applied)])
     assert run.failed and run.changed
-    assert run.result['summary'] == dict(total=1, changed=1, unchanged=0, failed=0, unmanageable=1)
+    assert run.result['summary'] == dict(total=1, changed=1, unchanged=0, failed=0, unmanageable=1,
+                                         statuses=dict(changed=1, unmanaged=1))
     assert run.result['unmanageable'][0]['id'] == 1001227 and run.result['unmanageable'][0]['setting'] is None
     assert run.result['results'][0]['changed'] is True and run.result['plan'][0]['after'] == dict(strategy=2)
 
@@ -183,7 +190,7 @@ def test_bulk_results_survive_a_verification_that_fails(run_main, reply):
                    replies=[reply(200, page(TENANT)), reply(200, OK), reply(200, OK),
                             reply(200, b'[' * 100000 + b']' * 100000)])
     assert run.failed and run.changed
-    assert run.result['summary'] == dict(total=2, changed=2, unchanged=0, failed=2)
+    assert run.result['summary'] == dict(total=2, changed=2, unchanged=0, failed=2, statuses=dict(failed=2))
     for entry in run.result['results']:
         assert entry['changed'] is True and entry['error_info']['applied'] is True
         assert 'so it changed, but then: GET' in entry['error'] and 'nested too deeply' in entry['error']
