@@ -19,7 +19,7 @@ what the server accepted.
 When the apply ends, the backup is rewritten with the updates that took (or
 may have: a PUT whose answer was lost), or removed when none did.
 
-Imports files, entries, queue_model and errors.
+Imports files, entries, text and errors.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ import os
 import re
 import threading
 
-from ansible_collections.alohub.callcenter.plugins.module_utils import files, queue_model
+from ansible_collections.alohub.callcenter.plugins.module_utils import files
 from ansible_collections.alohub.callcenter.plugins.module_utils.entries import DIGEST_KEY, plan_digest
+from ansible_collections.alohub.callcenter.plugins.module_utils.errors import FileError
 from ansible_collections.alohub.callcenter.plugins.module_utils.text import visible
 
 ACCEPTED_KEY = 'alohub_backup_accepted'
@@ -68,6 +69,9 @@ class Journal:
     """A backup on disk, told as the answers arrive which updates the server accepted."""
 
     def __init__(self, directory, target, meta, items, now):
+        if os.path.islink(directory):
+            raise FileError('backup_dir %s is a symbolic link; the collection does not write through links (another '
+                            'user may have planted it): give the real directory' % visible(directory))
         files.make_dirs(directory)
         stamp = now.strftime('%Y%m%dT%H%M%S.%fZ')
         self.path = os.path.join(os.path.abspath(directory), '%s-%s.yml' % (tenant_label(target), stamp))
@@ -115,7 +119,7 @@ def latest(directory):
     """The newest backup an apply wrote in ``directory`` (never a rollback's own): its path, or a FileError."""
     directory = os.path.abspath(directory)
     if not os.path.isdir(directory):
-        raise files.FileError('backup_file=latest: %s is not a directory, so it holds no backup' % visible(directory))
+        raise FileError('backup_file=latest: %s is not a directory, so it holds no backup' % visible(directory))
     found = []
     for name in sorted(os.listdir(directory)):
         path = os.path.join(directory, name)
@@ -125,11 +129,6 @@ def latest(directory):
         if kind == 'backup' and meta.get('operation') == 'apply':
             found.append((str(meta.get('created') or ''), name, path))
     if not found:
-        raise files.FileError('backup_file=latest: %s holds no backup of an apply (rollbacks\' own backups are not '
+        raise FileError('backup_file=latest: %s holds no backup of an apply (rollbacks\' own backups are not '
                               'picked); give the backup with -e backup_file=PATH' % visible(directory))
     return max(found)[2]
-
-
-def label_items(items):
-    """One line per backup item, for messages: ``queue 1001226 (test)``."""
-    return [queue_model.label(item) for item in items]

@@ -78,6 +78,10 @@ class ValidationError(AlohubError):
     result_status = 'invalid'
 
 
+class FileError(ValidationError):
+    """A file that cannot be read, written or trusted as the collection's (found before anything is sent)."""
+
+
 class RecordError(AlohubError):
     """A record the API sent is not a queue record as documented (a field of the wrong type or value)."""
 

@@ -36,7 +36,7 @@ import tempfile
 
 import yaml
 
-from ansible_collections.alohub.callcenter.plugins.module_utils.errors import ValidationError
+from ansible_collections.alohub.callcenter.plugins.module_utils.errors import FileError, ValidationError
 from ansible_collections.alohub.callcenter.plugins.module_utils.text import UNSAFE, visible
 
 
@@ -58,69 +58,80 @@ MAX_ITEMS = 50000        # the most queues a tenant can have (the client's cap):
 # Writing YAML
 # ---------------------------------------------------------------------------
 
-class Inert(str):
-    """A string to write double-quoted, tagged ``!unsafe`` unless it reads as another type (then quoted plain)."""
-
-
-_BIDI = re.compile('[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]')
+_RESOLVER = yaml.resolver.Resolver()
 _STR = 'tag:yaml.org,2002:str'
+_KEY = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
+# What a double-quoted scalar escapes: the quote and the backslash, C0 and C1 controls and DEL, the
+# bidirectional controls, the line and paragraph separators, the byte-order mark, lone surrogates and
+# the two non-characters YAML cannot hold. Every other character is written as it is (Vietnamese names stay legible).
+_ESCAPED = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff'
+                      '\ud800-\udfff\ufffe\uffff]')
+_SHORT = {'"': '\\"', '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r'}
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style, lists indented under their key, no anchors; a string holding a bidirectional control is
-    written with every non-ASCII character escaped (PyYAML escapes the other controls itself)."""
-
-    def ignore_aliases(self, data):
-        return True
-
-    def increase_indent(self, flow=False, indentless=False):
-        return super().increase_indent(flow, False)
-
-    def write_double_quoted(self, text, split=True):
-        if not _BIDI.search(text):
-            return super().write_double_quoted(text, split)
-        saved, self.allow_unicode = self.allow_unicode, False
-        try:
-            return super().write_double_quoted(text, split)
-        finally:
-            self.allow_unicode = saved
+def _escape(match):
+    char = match.group(0)
+    if char in _SHORT:
+        return _SHORT[char]
+    code = ord(char)
+    return '\\x%02X' % code if code < 0x100 else '\\u%04X' % code
 
 
-def _represent_inert(dumper, item):
-    # ansible-core 2.19+ reads a tagged scalar by its plain form: !unsafe "0" comes back as the number 0,
-    # !unsafe "" and !unsafe "null" as null. A string that a YAML 1.1 reader would take for another type
-    # cannot hold a template either, so it is written as a plain quoted string, which every reader keeps a string.
-    text = str.__str__(item)
-    keep = not text or dumper.resolve(yaml.ScalarNode, text, (True, False)) != _STR
-    return dumper.represent_scalar(_STR if keep else '!unsafe', text, style='"')
+def _string(text):
+    """A string as a double-quoted scalar, tagged ``!unsafe`` (never templated when read back), except where a YAML
+    1.1 reader would take its plain form for another type: ansible-core 2.19+ reads a tagged scalar by its plain
+    form (``!unsafe "0"`` comes back as the number 0), and such a string cannot hold a template either."""
+    quoted = '"%s"' % _ESCAPED.sub(_escape, text)
+    if not text or _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != _STR:
+        return quoted
+    return '!unsafe ' + quoted
 
 
-def _represent_key(dumper, item):
-    # Mapping keys are the collection's own field names, left plain; any other key is quoted.
-    plain = re.match(r'^[A-Za-z_][A-Za-z0-9_]*$', item) and dumper.resolve(yaml.ScalarNode, item, (True, False)) == _STR
-    return dumper.represent_scalar(_STR, item, style=None if plain else '"')
+def _key(key):
+    if _KEY.match(key) and _RESOLVER.resolve(yaml.ScalarNode, key, (True, False)) == _STR:
+        return key
+    return '"%s"' % _ESCAPED.sub(_escape, key)
 
 
-_Dumper.add_representer(Inert, _represent_inert)
-_Dumper.add_representer(str, _represent_key)
-
-
-def plain_data(item, where='the data'):
-    """``item`` as plain Python data, every string (but mapping keys) an Inert; anything else is an error."""
-    if isinstance(item, dict):
-        return dict((str.__str__(key) if isinstance(key, str) else str(key), plain_data(value, where))
-                    for key, value in item.items())
-    if isinstance(item, (list, tuple)):
-        return [plain_data(value, where) for value in item]
-    if isinstance(item, str):
-        return Inert(str.__str__(item))   # str() keeps Ansible's own string subclasses
-    if item is None or isinstance(item, bool):
-        return item
+def _scalar(item, where):
+    if item is None:
+        return 'null'
+    if isinstance(item, bool):
+        return 'true' if item else 'false'
     if isinstance(item, int):
-        return int(item)
+        return str(int(item))
     if isinstance(item, float):
-        return float(item)
+        if item != item or item in (float('inf'), float('-inf')):
+            raise ValidationError('%s holds a number that is not finite, which is not data' % where)
+        return repr(float(item))
+    if isinstance(item, str):
+        return _string(str.__str__(item))   # str() keeps Ansible's own string subclasses
+    if isinstance(item, dict) and not item:
+        return '{}'
+    if isinstance(item, (list, tuple)) and not item:
+        return '[]'
     raise ValidationError('%s holds a %s, which is not data' % (where, type(item).__name__))
+
+
+def _block(item, indent, lines, where):
+    """Append the block-style lines of a non-empty mapping or list at ``indent`` spaces."""
+    pad = ' ' * indent
+    if isinstance(item, dict):
+        for key, value in item.items():
+            label = _key(str.__str__(key) if isinstance(key, str) else str(key))
+            if isinstance(value, (dict, list, tuple)) and value:
+                lines.append('%s%s:' % (pad, label))
+                _block(value, indent + 2, lines, where)
+            else:
+                lines.append('%s%s: %s' % (pad, label, _scalar(value, where)))
+        return
+    for value in item:
+        if isinstance(value, (dict, list, tuple)) and value:
+            first = len(lines)
+            _block(value, indent + 2, lines, where)
+            lines[first] = '%s- %s' % (pad, lines[first][indent + 2:])
+        else:
+            lines.append('%s- %s' % (pad, _scalar(value, where)))
 
 
 def comment(text):
@@ -129,23 +140,25 @@ def comment(text):
     return ['# ' + visible(line) if line else '#' for line in lines]
 
 
-def dump_yaml(data, header=()):
-    """A YAML document of ``data`` (strings inert), headed by ``header`` as comment lines."""
+def dump_yaml(data, header=(), where='the data'):
+    """A YAML document of ``data`` (a mapping), headed by ``header`` as comment lines.
+
+    Block style, lists indented under their key, every string double-quoted with the characters that could act on a
+    terminal or a review escaped, and tagged ``!unsafe``: it reads back as the same data, and is never templated.
+    """
     lines = ['---']
     for line in header:
         lines.extend(comment(line))
-    text = yaml.dump(plain_data(data), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                     allow_unicode=True, width=10 ** 9, indent=2)
-    return '\n'.join(lines) + '\n' + text
+    if isinstance(data, dict) and data:
+        _block(data, 0, lines, where)
+    else:
+        lines.append(_scalar(data, where))
+    return '\n'.join(lines) + '\n'
 
 
 # ---------------------------------------------------------------------------
 # Reading YAML
 # ---------------------------------------------------------------------------
-
-class FileError(ValidationError):
-    """A file that cannot be read, written or trusted as the collection's."""
-
 
 _CSafeLoader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
 _QUOTE_IT = ('YAML reads it as %s, not as what is written; quote it ("%s") if it is text, or write the number '
@@ -153,13 +166,11 @@ _QUOTE_IT = ('YAML reads it as %s, not as what is written; quote it ("%s") if it
 
 
 class _Strict:
-    """Safe YAML that refuses aliases, values YAML 1.1 would silently turn into other ones, and unknown tags."""
+    """Safe YAML that refuses values YAML 1.1 would silently turn into other ones, and unknown tags.
 
-    def construct_object(self, node, deep=False):
-        if node in self.constructed_objects or node in self.recursive_objects:
-            raise yaml.constructor.ConstructorError(None, None, 'a YAML alias (*name) refers to a value given '
-                                                    'elsewhere; write each value out', node.start_mark)
-        return super().construct_object(node, deep)
+    Aliases need anchors, and ``load_yaml`` refuses a text with an anchor before it is composed, so no value is
+    ever shared (an alias bomb expands exponentially in whatever copies the data).
+    """
 
     def construct_yaml_int(self, node):
         text = node.value.replace('_', '') if isinstance(node.value, str) else ''
@@ -359,6 +370,9 @@ def check_target(path, kind, same_owner=None, force=False):
         info = os.lstat(path)
     except FileNotFoundError:
         return None
+    except NotADirectoryError:
+        make_dirs(os.path.dirname(path))   # names what is in the way
+        raise
     if stat.S_ISLNK(info.st_mode):
         _refuse('%s is a symbolic link; the collection does not write through links (another user may have planted '
                 'it to make this run overwrite a file of theirs choosing): remove it, or give the real path' % shown)

@@ -44,14 +44,22 @@ class _Bad(Exception):
     """A field value the API should not have sent; the text says what it should be."""
 
 
+_SURROGATE = re.compile('[\ud800-\udfff]')
+
+
+def _as_text(value):
+    """A string from the API as text: a lone UTF-16 surrogate (which JSON can carry but UTF-8 cannot, so no module
+    result or file could hold it) becomes its escape, ``\\ud800``. The name then reads, compares, exports and
+    round-trips as that text, instead of making the whole tenant unreadable."""
+    return _SURROGATE.sub(lambda match: '\\u%04x' % ord(match.group(0)), value) if _SURROGATE.search(value) else value
+
+
 def _text_from_api(value):
-    # Any string is data, a lone surrogate included: it is shown and written escaped, never refused,
-    # so one odd name cannot make a whole tenant unreadable.
     if value is None:
         return None
     if not isinstance(value, str):
         raise _Bad('must be a string or null')
-    return value
+    return _as_text(value)
 
 
 def _is_int(value):
@@ -201,26 +209,31 @@ class _AsReturned:
 
     @staticmethod
     def from_api(value):
-        _check_plain(value, 0)
-        return value
+        return _check_plain(value, 0)
 
 
 def _check_plain(value, depth):
+    """``value`` if it is plain JSON of bounded depth (strings as text), else _Bad."""
     if depth > MAX_JSON_DEPTH:
         raise _Bad('is nested more than %d levels deep' % MAX_JSON_DEPTH)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise _Bad('holds a number that is not finite')
-    elif isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        return _as_text(value)
+    if isinstance(value, dict):
+        plain = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise _Bad('holds a key that is not a string')
-            _check_plain(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _check_plain(item, depth + 1)
-    elif value is not None and not isinstance(value, (bool, int, str)):
+            plain[_as_text(key)] = _check_plain(item, depth + 1)
+        return plain
+    if isinstance(value, list):
+        return [_check_plain(item, depth + 1) for item in value]
+    if value is not None and not isinstance(value, (bool, int)):
         raise _Bad('is not JSON data')
+    return value
 
 
 # option name -> (API field on GET, PUT field or None when read-only, codec).

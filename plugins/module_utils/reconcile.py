@@ -338,12 +338,13 @@ def sync_many(client, state='merged', config=None, plan=None, check_mode=False, 
 
 
 def _plan_targets(plan, source, meta):
-    items = entries.parse_plan(plan, entries.Source('plan', source, 'item'))
+    # The digest first: a plan edited after it was made is refused as such, whatever else the edit broke.
     if meta and meta.get(entries.DIGEST_KEY) is not None:
         if meta[entries.DIGEST_KEY] != entries.plan_digest(plan, meta):
             raise ValidationError('%s was edited after it was made (its digest does not match its items and '
                                   'metadata), so nothing was sent: make a new plan and review it again'
                                   % ('the plan %s' % visible(source) if source else 'the plan'), option='plan')
+    items = entries.parse_plan(plan, entries.Source('plan', source, 'item'))
     return [_Target(item.where, item.queue_id, item.name, item=item) for item in items]
 
 
@@ -417,11 +418,10 @@ class _Run:
 
     def outcome(self):
         results = [target.result(self.check_mode) for target in self.targets] if self.resolved else []
-        if self.state == 'overridden' and not self.with_plan and self.listing is not None:
-            listed = set(r['id'] for r in results if r['status'] not in ('missing',))
-            for queue in sorted(self.listing.queues, key=lambda q: q['id']):
-                if queue['id'] not in listed:
-                    results.append(dict(entry=None, id=queue['id'], name=queue['name'], status='unmanaged',
+        if self.resolved and self.state == 'overridden' and not self.with_plan and self.listing is not None:
+            for item in self.unmanageable:
+                if item['setting'] is None:
+                    results.append(dict(entry=None, id=item['id'], name=item['name'], status='unmanaged',
                                         changed=False, changes=[], diff=None, error=None, error_info=None))
         counts = dict((status, 0) for status in STATUSES)
         for result in results:
@@ -557,6 +557,8 @@ def find_unmanageable(entry_list, targets, queues):
         if any(item['id'] == current['id'] for item in found):
             target.status = 'unmanageable'
     listed = set(target.plan.queue_id for target in targets if target.plan is not None)
+    for target in targets:   # a name that matches several queues does name them: they are not unmanaged
+        listed.update((target.error.details.get('matching_ids') or []) if target.error is not None else [])
     for queue in sorted(queues, key=lambda q: q['id']):
         if queue['id'] not in listed and not any(t.plan is None and t.queue_id == queue['id'] for t in targets):
             found.append(_unmanageable(queue, None, 'the queue is not in config; queues cannot be created or deleted '

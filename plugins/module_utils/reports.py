@@ -15,6 +15,7 @@ Imports queue_model, text and files.
 
 from __future__ import annotations
 
+import os
 import re
 from xml.etree import ElementTree
 
@@ -122,8 +123,10 @@ def drift_report(result, queues_file=None, strict=False, error=None):
     failed = [q for q in queues if q['status'] == 'failed']
     if error is None and result.get('status') == 'failed' and not queues:
         error = result.get('msg') or 'the drift check failed'
-    if error is not None and queues_file and queues_file in error:
-        error = error[error.index(queues_file):]   # the file's own message, without Ansible's preamble
+    if error is not None and queues_file:
+        shown = visible(os.path.abspath(os.path.expanduser(queues_file)))
+        if shown in error:
+            error = error[error.index(shown):]   # the file's own message, without Ansible's preamble
     summary = result.get('summary') or {}
     report = dict(
         queues_file=queues_file,

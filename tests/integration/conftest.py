@@ -19,11 +19,11 @@ import pytest
 from alohub_sim.harness import (
     ACME, ACME_KEY, ACME_READONLY_KEY, GLOBEX, GLOBEX_KEY, Simulator,
 )
-from alohub_test.playbook import Ansible, Run, three_ways
+from alohub_test.playbook import Ansible, Run, counts, three_ways
 from alohub_test.playenv import BIN, REPO, link_collection, playbook_env
 
 __all__ = ['ACME', 'ACME_KEY', 'ACME_READONLY_KEY', 'GLOBEX', 'GLOBEX_KEY', 'Ansible', 'BIN', 'REPO', 'Run',
-           'Simulator', 'playbook_env', 'three_ways']
+           'Simulator', 'counts', 'playbook_env', 'three_ways']
 
 
 def collections_root(tmp_path_factory):

@@ -33,6 +33,7 @@ QUEUE = 'alohub.callcenter.inbound_queue'
 QUEUES = 'alohub.callcenter.inbound_queues'
 HEADERS = dict(a='authorization', b='x-api-key')
 LOG_NAMES = dict(a='Authorization', b='X-Api-Key')
+NAMES = {2: 'vip', 3: 'blacklist'}
 BULK_IDS = list(range(1001230, 1001236))
 
 
@@ -147,7 +148,8 @@ def test_writers_of_the_same_field_last_one_wins(ansible, sim):
     print("same-field race: winner %s, loser %s" % (winner, lost["status"]))
     if lost['status'] == 'failed':
         # The loser's read-back saw the winner's value: the race is reported, naming both values.
-        assert 'back shows the server did not apply it: strategy is %d, wanted %d' % (final, 5 - final) in lost['result']['msg']
+        assert 'back shows the server did not apply it: strategy is %d (%s), wanted %d (%s)' % (
+            final, NAMES[final], 5 - final, NAMES[5 - final]) in lost['result']['msg']
         assert lost['result']['changed'] is True  # its PUT was accepted: it changed something, then lost the race
     else:
         # The loser read back before the winner's PUT landed: it succeeded and was overwritten afterwards.

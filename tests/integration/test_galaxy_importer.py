@@ -62,10 +62,10 @@ def test_galaxy_importer_passes_without_a_warning(tmp_path):
     runtime = yaml.safe_load((REPO / 'meta' / 'runtime.yml').read_text())
     assert result['requires_ansible'] == runtime['requires_ansible']
     contents = sorted((c['content_type'], c['name']) for c in result['contents'])
-    for wanted in [('module', 'inbound_queue'), ('module', 'inbound_queue_info'), ('module', 'inbound_queues'),
+    for wanted in [('module', 'data_file'), ('module', 'inbound_queue'), ('module', 'inbound_queue_info'), ('module', 'inbound_queues'),
                    ('role', 'inbound_queues')]:
         assert wanted in contents, contents
     # Every module has documentation Galaxy can render (ansible-doc ran on it).
     docs = dict((c['content_name'], c) for c in result['docs_blob']['contents'] if c['content_type'] == 'module')
-    assert sorted(docs) == ['inbound_queue', 'inbound_queue_info', 'inbound_queues']
+    assert sorted(docs) == ['data_file', 'inbound_queue', 'inbound_queue_info', 'inbound_queues']
     assert all(c['doc_strings'] and c['doc_strings'].get('doc', {}).get('options') for c in docs.values())

@@ -68,7 +68,7 @@ def test_lookup_by_name_one_none_several(ansible, sim):
 
     none = run.task('none')
     assert none['status'] == 'failed'
-    assert "no inbound queue of this tenant is named 'no such queue'" in none['result']['msg']
+    assert 'no inbound queue of this tenant is named "no such queue"' in none['result']['msg']
     several = run.task('several')
     assert several['status'] == 'failed'
     ids = several['result']['matching_ids']

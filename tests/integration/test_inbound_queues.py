@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import ACME, GLOBEX, GLOBEX_KEY, Ansible, expected_config, three_ways
+from conftest import ACME, Ansible, GLOBEX, GLOBEX_KEY, counts, expected_config, three_ways
 
 MODULE = 'alohub.callcenter.inbound_queues'
 LIST = '/v1/queues/inbound'
@@ -80,7 +80,7 @@ def test_merged_check_real_rerun_with_diff(ansible, sim):
     # -- check mode: what would change, per queue; nothing sent but one list page.
     check = run.result('bulk check')
     assert check['changed'] is True
-    assert check['summary'] == dict(total=6, changed=4, unchanged=2, failed=0)
+    assert counts(check['summary']) == dict(total=6, changed=4, unchanged=2, failed=0)
     assert [(r['id'], r['name'], r['changed'], r['error']) for r in check['results']] == [
         (1001226, 'test', True, None),
         (1001201, 'sales', True, None),
@@ -107,8 +107,11 @@ def test_merged_check_real_rerun_with_diff(ansible, sim):
     # -- real: one PUT per differing queue, only the differing fields, wire forms.
     real = run.result('bulk real')
     assert real['changed'] is True
-    assert real['summary'] == check['summary']
-    assert real['results'] == check['results']  # the verified records are the predicted ones
+    assert counts(real['summary']) == counts(check['summary'])
+    # The verified records are the predicted ones; what was "would change" is "changed" now.
+    assert [dict(r, status=None) for r in real['results']] == [dict(r, status=None) for r in check['results']]
+    assert [r['status'] for r in real['results']] == [
+        {'would_change': 'changed'}.get(r['status'], r['status']) for r in check['results']]
     sent = run.requests('bulk real')
     puts = [e for e in sent if e['method'] == 'PUT']
     assert len(puts) == 4 and puts_by_path(puts) == MIXED_PUTS
@@ -119,7 +122,7 @@ def test_merged_check_real_rerun_with_diff(ansible, sim):
     # -- rerun: nothing to do.
     rerun = run.result('bulk rerun')
     assert rerun['changed'] is False
-    assert rerun['summary'] == dict(total=6, changed=0, unchanged=6, failed=0)
+    assert counts(rerun['summary']) == dict(total=6, changed=0, unchanged=6, failed=0)
     assert all(r['diff'] is None and r['changed'] is False for r in rerun['results'])
     assert 'diff' not in rerun  # like inbound_queue: no diff key when nothing changed
     assert [(e['method'], e['path']) for e in run.requests('bulk rerun')] == [('GET', LIST)]
@@ -169,19 +172,19 @@ def test_request_budget_with_small_pages(ansible, sim):
     assert sorted(e['path'] for e in sent if e['method'] == 'GET' and e['path'] != LIST) == sorted(
         e['path'] for e in sent if e['method'] == 'PUT')
     assert len(sent) == 5 + 3 + 3
-    assert run.result('few')['summary'] == dict(total=3, changed=3, unchanged=0, failed=0)
+    assert counts(run.result('few')['summary']) == dict(total=3, changed=3, unchanged=0, failed=0)
 
     # 12 updates: 5 pages + 12 PUTs + a 5-page re-list (fewer than 12 GETs).
     sent = run.requests('many')
     assert pages(sent) == ['0', '1', '2', '3', '4'] * 2
     assert puts_by_path(sent) == dict((item(1001200 + i), {'moh_file_id': 'many-%d.wav' % i}) for i in range(3, 15))
     assert len(sent) == 5 + 12 + 5
-    assert run.result('many')['summary'] == dict(total=12, changed=12, unchanged=0, failed=0)
+    assert counts(run.result('many')['summary']) == dict(total=12, changed=12, unchanged=0, failed=0)
 
     # Check mode over (nearly) the whole tenant: the 5 pages and nothing else.
     check = run.result('check all')
     assert check['changed'] is True
-    assert check['summary'] == dict(total=len(everything), changed=1, unchanged=len(everything) - 1, failed=0)
+    assert counts(check['summary']) == dict(total=len(everything), changed=1, unchanged=len(everything) - 1, failed=0)
     assert pages(run.requests('check all')) == ['0', '1', '2', '3', '4']
     assert len(run.requests('check all')) == 5
 
@@ -231,14 +234,14 @@ def test_gathered_round_trip(ansible, sim):
     for name in ('feed gathered back', 'feed info records back'):
         result = run.result(name)
         assert result['changed'] is False, name
-        assert result['summary'] == dict(total=42, changed=0, unchanged=42, failed=0), name
+        assert counts(result['summary']) == dict(total=42, changed=0, unchanged=42, failed=0), name
         assert [(e['method'], e['path']) for e in run.requests(name)] == [('GET', LIST)], name
     # The info records carried the read-only keys, and they were ignored.
     assert {'strategy_name', 'agent_selector', 'number'} <= set(run.result('info')['queues'][0])
 
     nulls = run.result('no-ops')
     assert nulls['changed'] is False
-    assert nulls['summary'] == dict(total=4, changed=0, unchanged=4, failed=0)
+    assert counts(nulls['summary']) == dict(total=4, changed=0, unchanged=4, failed=0)
     assert [r['id'] for r in nulls['results']] == [1001205, 1001226, 1001200, 1001201]
     assert all(r['error'] is None and r['diff'] is None for r in nulls['results'])
     assert [(e['method'], e['path']) for e in run.requests('no-ops')] == [('GET', LIST)]
@@ -302,12 +305,13 @@ def test_name_beside_id_must_be_the_current_name(failing):
     assert wrong['status'] == 'failed'
     result = wrong['result']
     assert result['changed'] is True
-    assert result['summary'] == dict(total=2, changed=1, unchanged=0, failed=1)
+    assert counts(result['summary']) == dict(total=2, changed=1, unchanged=0, failed=1)
     assert result['results'][0]['error'].startswith('config[0]')
-    assert "is named 'test', not 'not-test'" in result['results'][0]['error']
+    assert 'is named "test" now, not "not-test"' in result['results'][0]['error']
     assert result['results'][0]['changed'] is False and result['results'][0]['diff'] is None
     assert result['results'][1]['changed'] is True and result['results'][1]['error'] is None
-    assert '1 of 2 queue entries failed' in result['msg'] and 'not-test' in result['msg']
+    assert result['msg'].startswith('2 queue entries: 1 changed, 0 unchanged, 1 failed: config[0]: ') and 'not-test' in result['msg']
+    assert [r['status'] for r in result['results']] == ['renamed', 'changed']
     assert puts_by_path(failing.run.requests('wrong name')) == {item(1001210): {'max_wait_sec': '121'}}
 
 
@@ -316,7 +320,7 @@ def test_other_tenants_queue_fails_alone(failing):
     other = failing.run.task('other tenant')
     assert other['status'] == 'failed'
     result = other['result']
-    assert result['summary'] == dict(total=3, changed=2, unchanged=0, failed=1)
+    assert counts(result['summary']) == dict(total=3, changed=2, unchanged=0, failed=1)
     assert [(r['id'], r['changed'], r['error'] is None) for r in result['results']] == [
         (1001211, True, True), (2002000, False, False), (1001212, True, True)]
     assert 'config[1]: queue 2002000 was not found' in result['results'][1]['error']
@@ -330,11 +334,11 @@ def test_ambiguous_name_fails_listing_the_ids(failing):
     ambiguous = failing.run.task('ambiguous')
     assert ambiguous['status'] == 'failed'
     result = ambiguous['result']
-    assert result['summary'] == dict(total=3, changed=1, unchanged=0, failed=2)
+    assert counts(result['summary']) == dict(total=3, changed=1, unchanged=0, failed=2)
     error = result['results'][0]['error']
-    assert error.startswith('config[0]') and "named 'support'" in error and '1001203, 1001217' in error
+    assert error.startswith('config[0]') and 'named "support"' in error and '1001203, 1001217' in error
     assert result['results'][1]['changed'] is True
-    assert "config[2]: no inbound queue of this tenant is named 'no such queue'" == result['results'][2]['error']
+    assert 'config[2]: no inbound queue of this tenant is named "no such queue"' == result['results'][2]['error']
     assert puts_by_path(failing.run.requests('ambiguous')) == {item(1001228): {'strategy': 1}}
 
 
@@ -379,14 +383,14 @@ def test_faults_mid_run(ansible, sim):
 
     gateway = run.task('gateway')
     assert gateway['status'] == 'ok', gateway
-    assert gateway['result']['summary'] == dict(total=6, changed=6, unchanged=0, failed=0)
+    assert counts(gateway['result']['summary']) == dict(total=6, changed=6, unchanged=0, failed=0)
     puts = run.requests('gateway', 'PUT')
     assert [e['status'] for e in puts].count(503) == 1 and len(puts) == 7
     assert any('HTTP 503 x1' in w for w in gateway['result']['warnings']), gateway['result'].get('warnings')
 
     lost = run.task('lost reply')
     assert lost['status'] == 'ok', lost
-    assert lost['result']['summary'] == dict(total=3, changed=3, unchanged=0, failed=0)
+    assert counts(lost['result']['summary']) == dict(total=3, changed=3, unchanged=0, failed=0)
     puts = run.requests('lost reply', 'PUT')
     assert [(e['status'], e['fault']) for e in puts if e['path'] == item(1001221)] == [
         (None, 'lost_reply'), (200, None)]
@@ -394,7 +398,7 @@ def test_faults_mid_run(ansible, sim):
 
     reset = run.task('list reset')
     assert reset['status'] == 'ok', reset
-    assert reset['result']['summary'] == dict(total=5, changed=5, unchanged=0, failed=0)
+    assert counts(reset['result']['summary']) == dict(total=5, changed=5, unchanged=0, failed=0)
     reads = list_reads(run.requests('list reset'))
     assert [(e['query']['page'], e['fault']) for e in reads[:4]] == [
         ('0', None), ('1', 'reset'), ('1', None), ('2', None)]
@@ -405,7 +409,7 @@ def test_faults_mid_run(ansible, sim):
     assert bad['status'] == 'failed'
     result = bad['result']
     # 1001232 already announces the position ("1").
-    assert result['summary'] == dict(total=4, changed=2, unchanged=1, failed=1)
+    assert counts(result['summary']) == dict(total=4, changed=2, unchanged=1, failed=1)
     assert 'HTTP 400 INVALID_INPUT' in result['results'][1]['error']
     assert 'rejected (simulated)' in result['results'][1]['error']
     assert [r['changed'] for r in result['results']] == [True, False, False, True]
@@ -435,7 +439,7 @@ def test_binding_rate_limit_is_paced(ansible, sim):
     elapsed = time.time() - started
     assert run.rc == 0, run.output
     result = run.result('paced')
-    assert result['summary'] == dict(total=30, changed=30, unchanged=0, failed=0)
+    assert counts(result['summary']) == dict(total=30, changed=30, unchanged=0, failed=0)
 
     sent = run.requests('paced')
     statuses = [e['status'] for e in sent]

@@ -76,12 +76,15 @@ def test_export_edit_drift_apply_round_trip(sim, ansible):
     text = queues_file.read_text()
     assert '    name: !unsafe "test"\n' in text and '    strategy: 1\n' in text
     document = read_queues(queues_file)
-    assert list(document) == ['alohub_inbound_queues']
+    assert list(document) == ['alohub_file_meta', 'alohub_inbound_queues']
+    meta = document['alohub_file_meta']
+    assert (meta['kind'], meta['api_url'], meta['tenant_id'], meta['key_by']) == ('queues', sim.url, None, 'id')
+    assert meta['tenant_queue_ids'] == sorted(seed)[:5]
     exported = document['alohub_inbound_queues']
     assert [entry['id'] for entry in exported] == sorted(seed)
     assert all(list(entry) == CONFIG_KEYS for entry in exported)
     assert exported == [expected_config(seed[queue_id]) for queue_id in sorted(seed)]
-    assert shown(run, 'Report the export') == '42 of 42 queues written to %s' % queues_file
+    assert shown(run, 'Report the export') == '42 of 42 queues written to %s (keyed by id)' % queues_file
     # Exported again, nothing changed: the file is left as it is.
     run = ansible.run_playbook(PLAYBOOKS / 'export.yml', env=env_connection(sim))
     assert run.rc == 0 and run.recap['changed'] == 0, run.output
@@ -93,7 +96,8 @@ def test_export_edit_drift_apply_round_trip(sim, ansible):
     assert by_id[1001201]['announce_position'] is False
     by_id[1001226].update(strategy='vip', max_wait_sec=180)
     by_id[1001201]['announce_position'] = True
-    queues_file.write_text(yaml.safe_dump({'alohub_inbound_queues': [by_id[i] for i in sorted(by_id)]}, sort_keys=False))
+    queues_file.write_text(yaml.safe_dump({'alohub_file_meta': meta, 'alohub_inbound_queues': [by_id[i] for i in sorted(by_id)]},
+                                          sort_keys=False))
 
     # drift.yml with fail_on_drift=true and a report file: exactly those two queues, with the
     # settings that differ, in the printed report, in the report file and in the failure; nothing sent.
@@ -110,7 +114,9 @@ def test_export_edit_drift_apply_round_trip(sim, ansible):
     ]
     failed = [t for t in run.tasks if t['status'] == 'failed']
     assert [t['task'] for t in failed] == ['Fail because the tenant drifted from the file']
-    assert failed[0]['result']['msg'] == '2 queue(s) drifted from queues.yml: 1001201, 1001226'
+    assert failed[0]['result']['msg'] == ('2 queue(s) drifted from queues.yml: queue 1001201 (sales): announce_position '
+                                          'false -> true; queue 1001226 (test): strategy 1 (normal) -> 2 (vip); queue '
+                                          '1001226 (test): max_wait_sec 120 -> 180')
     report = read_queues(report_file)
     assert (report['status'], report['entries'], report['drifted'], report['failed']) == ('drift', 42, 2, 0)
     assert report['drifted_ids'] == [1001201, 1001226]
@@ -123,7 +129,7 @@ def test_export_edit_drift_apply_round_trip(sim, ansible):
 
     # apply.yml (connection through the role's variables): one PUT per edited queue, with only
     # the fields that changed, in wire form; the other 40 queues untouched; a backup of what changed.
-    run = ansible.run_playbook(PLAYBOOKS / 'apply.yml', args=var_connection(sim))
+    run = ansible.run_playbook(PLAYBOOKS / 'apply.yml', args=var_connection(sim) + ['-e', 'queues_file=queues.yml'])
     assert run.rc == 0, run.output
     assert sorted(puts(run)) == [
         (item(1001201), {'announce_position': '1'}),
@@ -135,9 +141,10 @@ def test_export_edit_drift_apply_round_trip(sim, ansible):
         'changed: queue 1001201 (sales): announce_position false -> true',
         'changed: queue 1001226 (test): strategy 1 (normal) -> 2 (vip)',
         'changed: queue 1001226 (test): max_wait_sec 120 -> 180',
+        'backup of what changed: %s' % backups(workdir)[0],
     ]
     backup, = backups(workdir)
-    assert backup.name.startswith(ACME + '-')
+    assert backup.name.startswith('tenant-%s-' % ACME)
     assert read_queues(backup)['alohub_plan'] == [
         dict(id=1001201, name='sales', before=dict(announce_position=True), after=dict(announce_position=False)),
         dict(id=1001226, name='test', before=dict(max_wait_sec=180, strategy=2), after=dict(max_wait_sec=120, strategy=1))]
@@ -148,7 +155,7 @@ def test_export_edit_drift_apply_round_trip(sim, ansible):
     assert [expected_config(stored[i]) for i in sorted(stored)] == [expected_config(expected[i]) for i in sorted(expected)]
 
     # apply.yml again: nothing to do, nothing sent, no backup.
-    run = ansible.run_playbook(PLAYBOOKS / 'apply.yml', args=var_connection(sim))
+    run = ansible.run_playbook(PLAYBOOKS / 'apply.yml', args=var_connection(sim) + ['-e', 'queues_file=queues.yml'])
     assert run.rc == 0, run.output
     assert run.recap['changed'] == 0
     assert puts(run) == [] and len(backups(workdir)) == 1
@@ -164,7 +171,8 @@ def test_export_edit_drift_apply_round_trip(sim, ansible):
 def test_apply_in_check_mode_sends_nothing_and_writes_no_backup(sim, ansible):
     queues_file = ansible.workdir / 'queues.yml'
     queues_file.write_text(yaml.safe_dump({'alohub_inbound_queues': [{'id': 1001226, 'strategy': 'vip'}]}))
-    run = ansible.run_playbook(PLAYBOOKS / 'apply.yml', env=env_connection(sim), check=True, diff=True)
+    run = ansible.run_playbook(PLAYBOOKS / 'apply.yml', env=env_connection(sim), check=True, diff=True,
+                               args=['-e', 'queues_file=queues.yml'])
     assert run.rc == 0, run.output
     assert puts(run) == [] and backups(ansible.workdir) == []
     assert summary(run) == ['1 queue entries: 1 would change, 0 unchanged, 0 failed (check mode: nothing was sent)',
@@ -196,16 +204,17 @@ def test_role_reports_a_failing_queue_and_still_applies_the_others(sim, ansible)
     assert sim.queues(ACME)[1001226]['timeWait'] == '240'
     message = ('config[1]: queue 2002000 was not found for this tenant '
                '(queues of other tenants are reported as not found)')
+    backup, = sorted((ansible.workdir / 'backups').glob('*.yml'))
     assert summary(run) == [
         '3 queue entries: 1 changed, 1 unchanged, 1 failed',
         'changed: queue 1001226 (test): max_wait_sec 120 -> 240',
-        'failed: %s' % message,
+        'missing: %s' % message,
+        'backup of what changed: %s' % backup,
     ]
     failed = [t for t in run.tasks if t['status'] == 'failed']
     assert [t['task'] for t in failed] == [
         'alohub.callcenter.inbound_queues : Fail when some queue entries failed, or overridden found what the API cannot fix']
-    assert failed[0]['result']['msg'] == '1 of 3 queue entries failed (1 changed, 1 unchanged): %s' % message
-    backup, = sorted((ansible.workdir / 'backups').glob('*.yml'))
+    assert failed[0]['result']['msg'] == '3 queue entries: 1 changed, 1 unchanged, 1 failed: %s' % message
     assert read_queues(backup)['alohub_plan'] == [dict(id=1001226, name='test', before=dict(max_wait_sec=240),
                                                        after=dict(max_wait_sec=120))]
     assert ACME_KEY not in run.output

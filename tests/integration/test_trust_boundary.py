@@ -141,18 +141,18 @@ def test_hostile_answers_end_in_a_clear_result_within_their_timeouts(ansible, se
     assert 'gathered' not in run.result('a short page in the middle')
 
     # Exact identity: no PUT to a queue the server did not name exactly.
-    result = failed('a float id beside the real one', "record 0 of page 0 (callinId 1001226.9, callinName 'sales'): "
+    result = failed('a float id beside the real one', 'record 0 of page 0 (callinId 1001226.9, callinName "sales"): '
                     'callinId must be a positive integer; got 1001226.9')
     assert result['changed'] is False and [r.method for r in s['float'].requests] == ['GET']
-    failed('a boolean id', "(callinId True, callinName 'x'): callinId must be a positive integer; got True")
+    failed('a boolean id', '(callinId true, callinName "x"): callinId must be a positive integer; got true')
     assert [r.method for r in s['bool'].requests] == ['GET']
-    failed('ids of mixed types', "record 1 of page 0 (callinId '2', callinName 'q'): callinId must be a positive integer")
+    failed('ids of mixed types', 'record 1 of page 0 (callinId "2", callinName "q"): callinId must be a positive integer')
 
     # Truthful changed: the server took the PUT, the read-back failed.
     result = failed('read-back fails after an accepted PUT', 'the server accepted the update of queue 5 (q), so it changed, '
                                                              'but then: GET', 'HTTP 503')
     assert result['changed'] is True
-    result = failed('verification answers that cannot be read', '2 of 2 queue entries failed (2 changed')
+    result = failed('verification answers that cannot be read', '2 queue entries: 2 changed, 0 unchanged, 2 failed: ')
     assert result['changed'] is True and [r['changed'] for r in result['results']] == [True, True]
     assert all('so it changed, but then: GET' in r['error'] and 'the answer is JSON nested too deeply to read' in r['error']
                for r in result['results'])

@@ -103,7 +103,10 @@ class Reply:
         elif body is None:
             self.body = b""
         else:
-            self.body = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            try:
+                self.body = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate in a name: JSON's own escape, as a real backend sends it
+                self.body = json.dumps(body).encode("ascii")
         self.content_type = content_type
         self.drop = None  # None, "reset" (RST) or "close" (FIN, no reply)
         self.truncate_to = None

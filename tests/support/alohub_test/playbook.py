@@ -16,6 +16,8 @@ import subprocess
 
 import yaml
 
+from ansible.parsing.dataloader import DataLoader
+
 from alohub_sim.harness import ACME_KEY
 from alohub_test.playenv import BIN, playbook_env
 
@@ -143,3 +145,13 @@ def three_ways(module, args, name='queue'):
         dict(task, name='%s real' % name, diff=True),
         dict(task, name='%s rerun' % name, diff=True),
     ]
+
+
+def counts(summary):
+    """The four counts of an inbound_queues summary (without its per-status counts)."""
+    return dict((key, summary[key]) for key in ('total', 'changed', 'unchanged', 'failed'))
+
+
+def load_data(path):
+    """A file the playbooks wrote, as Ansible's own loader reads it (it knows !unsafe), as plain data."""
+    return json.loads(json.dumps(DataLoader().load_from_file(str(path))))

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from xml.etree import ElementTree
 
 import junitparser
@@ -145,6 +146,8 @@ def test_drift_report_reads_each_status_and_tells_drift_from_a_failed_check():
     assert broken['status'] == 'error' and broken['error'].endswith('401 UNAUTHORIZED') and broken['queues'] == []
     unreadable = drift_report({}, '/w/q.yml', error="Task failed: The lookup plugin 'x' failed: /w/q.yml does not exist")
     assert unreadable['status'] == 'error' and unreadable['error'] == '/w/q.yml does not exist'
+    relative = drift_report({}, 'q.yml', error="Task failed: x: %s/q.yml does not exist" % os.getcwd())
+    assert relative['error'] == '%s/q.yml does not exist' % os.getcwd() and relative['queues_file'] == 'q.yml'
 
 
 def test_drift_lines():

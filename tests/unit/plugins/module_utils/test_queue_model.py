@@ -140,8 +140,9 @@ def test_normalise_rejects_a_field_of_the_wrong_shape(field, wire):
 def test_normalise_keeps_odd_text_as_data():
     # A lone surrogate cannot be written as UTF-8, but it is still a name: shown and written escaped, never refused,
     # so that one odd record does not make the whole tenant unreadable.
-    normal = normalise(with_fields(callinName='x\ud800y', musicinQueue='\udcff.wav'))
-    assert normal['name'] == 'x\ud800y' and normal['moh_file_id'] == '\udcff.wav'
+    normal = normalise(with_fields(callinName='x\ud800y', musicinQueue='\udcff.wav', agentSelector={'a\ud801': ['\udfff']}))
+    assert normal['name'] == 'x\\ud800y' and normal['moh_file_id'] == '\\udcff.wav'
+    assert normal['agent_selector'] == {'a\\ud801': ['\\udfff']}
     assert label(normal) == 'queue 1001226 (x\\ud800y)'
 
 
