@@ -50,7 +50,7 @@ TEST_ENV := PATH="$(VENV)/bin:$$PATH" \
 	PYTHONPATH="$(COLLECTIONS):$(CURDIR)/tests/support:$(CURDIR)/tests/simulator$${PYTHONPATH:+:$$PYTHONPATH}"
 
 .PHONY: help venv collection-link sanity units integration lint molecule test matrix \
-	demo bench soak soak-quick docs build changelog changelog-lint changelog-release clean distclean check-queues bench-lifecycle coverage
+	demo bench soak soak-quick docs build changelog changelog-lint changelog-release clean distclean check-queues bench-lifecycle coverage crash-trials
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -134,6 +134,11 @@ bench: venv collection-link ## the benchmark, tests/bench/bench.py (not part of 
 
 bench-lifecycle: venv collection-link ## plan, apply from the plan and rollback on a 500-queue tenant: times, requests, the race window
 	@$(TEST_ENV) "$(VPY)" tests/bench/lifecycle.py $(BENCH_ARGS)
+
+# make test runs a few crash trials (test_crash_trials.py); this runs the full set, one after another, printing each.
+CRASH_TRIALS ?= 24
+crash-trials: venv collection-link ## kill applies at random points (SIGKILL, SIGTERM, SIGINT, ansible-runner cancel; parallel 1 and 4), then roll back and re-apply: CRASH_TRIALS trials
+	@$(TEST_ENV) ALOHUB_CRASH_TRIALS=$(CRASH_TRIALS) "$(VPY)" -m pytest tests/integration/test_crash_trials.py -p no:cacheprovider -s -q $(PYTEST_ARGS)
 
 soak: venv collection-link ## bounded soak: 2,000 queue updates across 5 tenants under seeded chaos (not in make test)
 	@$(TEST_ENV) "$(VPY)" tests/soak/soak.py --updates 2000 --tenants 5 $(SOAK_ARGS)

@@ -82,7 +82,7 @@ options:
       - If not set, the value of the E(ALOHUB_RETRY_BUDGET) environment variable is used.
     type: int
     default: 300
-    version_added: 1.1.0
+    version_added: 2.0.0
 requirements:
   - python >= 3.10 on the controller (the oldest Python that ansible-core 2.16, the oldest supported ansible-core, runs on)
   - requests

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: data_file
 short_description: Read a YAML file (queues file, plan, backup) as data that is never templated
-version_added: 1.1.0
+version_added: 2.0.0
 author:
   - AloHub collection maintainers (@alohub)
 description:

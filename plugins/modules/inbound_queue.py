@@ -140,6 +140,31 @@ diff:
   sample:
     before: {id: 1001226, name: test, strategy: 1, strategy_name: normal, max_wait_sec: 120}
     after: {id: 1001226, name: test, strategy: 2, strategy_name: vip, max_wait_sec: 180}
+status:
+  description: V(ok) (the queue already holds what was asked), V(would_change) (check mode) or V(changed).
+  returned: success
+  type: str
+  sample: changed
+  version_added: 2.0.0
+changes:
+  description: One item per setting that changed (or would), with its value before and after, normalised.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{setting: max_wait_sec, before: 120, after: 180}]
+  version_added: 2.0.0
+check_mode:
+  description: Whether this was a dry run.
+  returned: always
+  type: bool
+  sample: false
+  version_added: 2.0.0
+target:
+  description: The API the task talked to (C(api_url) without user info) and the C(tenant_id) sent, or null.
+  returned: unless the connection options were invalid
+  type: dict
+  sample: {api_url: "https://xapi.alohub.vn", tenant_id: null}
+  version_added: 2.0.0
 '''
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import reconcile, runner

@@ -113,6 +113,18 @@ total:
   returned: success
   type: int
   sample: 42
+check_mode:
+  description: Whether this was a dry run.
+  returned: always
+  type: bool
+  sample: false
+  version_added: 2.0.0
+target:
+  description: The API the task talked to (C(api_url) without user info) and the C(tenant_id) sent, or null.
+  returned: unless the connection options were invalid
+  type: dict
+  sample: {api_url: "https://xapi.alohub.vn", tenant_id: null}
+  version_added: 2.0.0
 '''
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import queue_model, runner

@@ -32,6 +32,13 @@ description:
     so a queues file can be checked in a pull request without a key.
   - A queue that fails (not found, ambiguous name, rejected update) does not stop the others; the task fails at the end,
     with one result per entry and a summary. Once the server accepted an update the task reports C(changed), whatever fails after.
+  - Every result says what happened the same way, failed or not, in check mode or not (since 2.0.0): C(check_mode), the
+    C(target) it talked to, an overall C(status), a one-line C(msg), and per entry a C(status) from one documented set
+    (RV(results[].status)), so that playbooks never decode error classes or probe for check mode.
+  - With O(backup_dir), the plan that undoes the run (a backup) is written before the first update, and each update the
+    server accepts is recorded in it as it is accepted, so a run that is cancelled or killed half-way can be rolled back
+    exactly (since 2.0.0). SIGINT and SIGTERM stop the sending of new updates (those in flight finish and are recorded),
+    and so does the end of the C(ansible-playbook) process that started the module (an AWX or ansible-runner cancel).
 author:
   - AloHub collection maintainers (@alohub)
 extends_documentation_fragment:
@@ -68,7 +75,7 @@ options:
         description:
           - A synonym of O(config[].strategy), as gathered records carry it. Used when O(config[].strategy) is absent;
             when both are given they must agree, or the entry fails before anything is sent.
-          - Before 1.1.0 it was read-only, accepted and ignored.
+          - Before 2.0.0 it was read-only, accepted and ignored.
         type: raw
       moh_file_id:
         description:
@@ -97,13 +104,61 @@ options:
     description:
       - A reviewed plan to apply exactly, a list of items C({id, name, before, after}) as RV(plan) returns them,
         where C(before) and C(after) hold the settings that change.
-      - Every item is checked against the queue's current values first; when any differs (the plan is stale) nothing is sent.
-        An item whose C(after) holds null for a setting cannot be applied (the API cannot clear a setting), so the task fails
-        before any request, naming those settings.
+      - Every item is checked against the queue's current values first. A setting at its C(after) value is already
+        applied and left alone, so a plan run twice sends nothing the second time (RV(already_applied)), and a plan
+        whose run was interrupted completes the rest. A setting at neither value makes the plan stale, and nothing is sent.
+      - A setting whose C(after) is null (a backup of a change that set a setting that was not set) cannot be restored:
+        the API cannot clear a setting. The other settings are applied, then the task fails naming those it could not.
       - V([]) is a no-op. Only with O(state=merged). Mutually exclusive with O(config).
     type: list
     elements: dict
-    version_added: 1.1.0
+    version_added: 2.0.0
+  source:
+    description:
+      - The file O(config) or O(plan) was read from. Messages and RV(results[].entry) then name its entries as the file
+        has them (C(queues.yml entry 3 (sales)), counted from 1) instead of C(config[2]).
+    type: str
+    version_added: 2.0.0
+  source_meta:
+    description:
+      - The metadata of that file (its C(alohub_file_meta), or the C(alohub_plan_meta) of a plan or backup), as the
+        collection's playbooks write it.
+      - The task refuses, sending nothing, a file made for another API or tenant (told apart by C(tenant_id) when both
+        sides know it, and by C(tenant_queue_ids), ids of some queues of the tenant the file was made for), a file of
+        the wrong kind, and a plan whose C(digest) does not match its items and metadata (edited after it was made).
+      - A queues file keyed by name (C(key_by=name)) is portable and is not bound to a tenant.
+    type: dict
+    version_added: 2.0.0
+  overlay:
+    description:
+      - Entries merged over O(config) before anything else, matched by id (when the overlay entry has one) or by name,
+        the overlay winning setting by setting (null leaves the base's value). An overlay entry that matches no entry of
+        O(config), or several, fails the task before any request, naming it.
+    type: list
+    elements: dict
+    version_added: 2.0.0
+  overlay_source:
+    description: The file O(overlay) was read from, for messages.
+    type: str
+    version_added: 2.0.0
+  backup_dir:
+    description:
+      - Where to write the backup of a real run that updates something, one YAML file named after the tenant and the
+        UTC time (mode 0600; the directory, when the module creates it, 0700). It is written, complete and synced,
+        before the first update, records each accepted update as it arrives, and is rewritten at the end with what
+        changed, or removed when nothing did. Its path is RV(backup_file).
+      - A relative path is relative to the directory the module runs in; the role and playbooks pass an absolute one.
+      - A backup_dir that is a symbolic link is refused.
+    type: path
+    version_added: 2.0.0
+  key_by:
+    description:
+      - With O(state=gathered), V(name) returns the entries without their ids, portable to another tenant that has
+        the same queues under other ids. Two queues of the tenant with one name fail the task, naming them.
+    type: str
+    choices: [id, name]
+    default: id
+    version_added: 2.0.0
   state:
     description:
       - V(merged) applies O(config) (or O(plan)). V(overridden) applies O(config) as the tenant's complete state and reports
@@ -176,12 +231,40 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+status:
+  description:
+    - What the run did as a whole, C(ok), C(would_change) (check mode), C(changed) or C(failed). A failed run returns the
+      same keys as one that did not fail.
+  returned: state is merged or overridden
+  type: str
+  sample: changed
+  version_added: 2.0.0
+msg:
+  description: One line saying what the run did, and, when it failed, why (every failed entry, the first five).
+  returned: state is merged or overridden
+  type: str
+  sample: "3 queue entries: 1 changed, 2 unchanged, 0 failed"
+  version_added: 2.0.0
+check_mode:
+  description: Whether this was a dry run (nothing sent).
+  returned: always
+  type: bool
+  sample: false
+  version_added: 2.0.0
 results:
-  description: One result per O(config) entry (or O(plan) item), in order.
+  description:
+    - One result per O(config) entry (or O(plan) item), in order; with O(state=overridden), then one per tenant queue
+      that O(config) does not list (C(status=unmanaged)).
+    - Empty when the run failed before the entries could be matched with the tenant (an unreadable list, a bad key).
   returned: state is merged or overridden
   type: list
   elements: dict
   contains:
+    entry:
+      description: The entry as the user wrote it, C(config[2]) or C(queues.yml entry 3 (sales)); null for an unmanaged queue.
+      type: str
+      sample: config[0]
+      version_added: 2.0.0
     id:
       description: The queue's id (or the id asked for, when it was not found).
       type: int
@@ -190,6 +273,19 @@ results:
       description: The queue's name.
       type: str
       sample: test
+    status:
+      description:
+        - What happened to the entry. V(ok) the queue already holds what it asks; V(would_change) check mode, an update
+          would be sent; V(changed) the server accepted the update; V(not_sent) it was not sent (the run was stopped
+          first, or the plan was refused as a whole); V(missing) the tenant has no such queue; V(ambiguous) the name
+          matches several queues (RV(results[].matching_ids)); V(renamed) the queue named by id has another name now;
+          V(stale) a plan item whose queue holds neither its C(before) nor its C(after) values; V(unrestorable) a backup
+          item that would set a setting back to null; V(unmanageable) (overridden) settings or read-only keys differ in
+          ways the API cannot fix; V(unmanaged) (overridden) a tenant queue that config does not list; V(invalid) the
+          server refused the values (HTTP 400); V(failed) anything else went wrong for this queue.
+      type: str
+      sample: changed
+      version_added: 2.0.0
     changed:
       description:
         - Whether the queue was (or, in check mode, would be) updated. True once the server accepted the update,
@@ -202,20 +298,34 @@ results:
       elements: dict
       sample: [{setting: strategy, before: 1, after: 2}]
     diff:
-      description: The queue before and after as normalised records, when it changed; null otherwise.
+      description: The queue before and after, when it changed, for people (strings with control characters escaped); null otherwise.
       type: dict
       sample: {before: {id: 1001226, strategy: 1}, after: {id: 1001226, strategy: 2}}
     error:
-      description: Why this entry failed, or null.
+      description: Why this entry failed (control characters escaped), or null.
       type: str
       sample: null
     error_info:
       description:
-        - What failed, for programs, or null. C(kind) is the error's type (such as C(ApiError), C(NotFoundError),
-          C(VerificationError), C(TransportError)); HTTP errors add C(status), C(error_code), C(method), C(url) and
-          C(attempts); C(applied) is true when the server had accepted the update before the failure.
+        - What failed, for programs, or null. C(kind) is the error's type; HTTP errors add C(status), C(error_code),
+          C(method), C(url) and C(attempts); C(applied) is true when the server had accepted the update before the failure.
+          Programs should branch on RV(results[].status).
       type: dict
       sample: {kind: ApiError, status: 400, error_code: INVALID_INPUT, method: PUT, attempts: 1}
+    matching_ids:
+      description: The ids of the queues an ambiguous name matches.
+      type: list
+      elements: int
+      returned: when status is ambiguous
+      sample: [1001203, 1001217]
+      version_added: 2.0.0
+    unrestorable:
+      description: The settings a backup item would set back to null, which the API cannot do.
+      type: list
+      elements: str
+      returned: when a plan item has such settings
+      sample: [max_wait_sec]
+      version_added: 2.0.0
 summary:
   description: Counts over RV(results).
   returned: state is merged or overridden
@@ -237,6 +347,11 @@ summary:
       description: Entries that failed.
       type: int
       sample: 1
+    statuses:
+      description: How many results have each RV(results[].status) (statuses with none are left out).
+      type: dict
+      sample: {ok: 1, changed: 1, missing: 1}
+      version_added: 2.0.0
     unmanageable:
       description: Items of RV(unmanageable) (only with O(state=overridden)).
       type: int
@@ -250,6 +365,18 @@ plan:
   elements: dict
   sample:
     - {id: 1001226, name: test, before: {strategy: 1, max_wait_sec: 120}, after: {strategy: 2, max_wait_sec: 180}}
+already_applied:
+  description: True when every item of O(plan) already held its C(after) values, so nothing was sent.
+  returned: when a non-empty plan is already applied
+  type: bool
+  sample: true
+  version_added: 2.0.0
+backup_file:
+  description: The backup this run wrote (see O(backup_dir)), or null when it changed nothing or had no O(backup_dir).
+  returned: state is merged or overridden
+  type: str
+  sample: /srv/queues/alohub-backups/tenant-20260310-20261203T101500.123456Z.yml
+  version_added: 2.0.0
 unmanageable:
   description:
     - With O(state=overridden), the drift the API cannot fix, one item each, with C(setting) null for a whole queue.
@@ -260,7 +387,7 @@ unmanageable:
     - {id: 1001300, name: created-in-ui, setting: null, reason: "the queue is not in config; queues cannot be created or deleted through the API"}
 gathered:
   description:
-    - The tenant's queues as O(config) entries (id, name and the four settings), sorted by id.
+    - The tenant's queues as O(config) entries (id, name and the four settings), sorted by id; without ids with O(key_by=name).
   returned: state is gathered
   type: list
   elements: dict
@@ -272,19 +399,31 @@ total:
   type: int
   sample: 42
 rendered:
-  description: One item per O(config) entry, C({id, name, body}), where C(body) is the update body of the settings the entry gives, in wire form.
+  description:
+    - One item per O(config) entry (after O(overlay)), C({entry, id, name, body}), where C(body) is the update body of the
+      settings the entry gives, in wire form.
   returned: state is rendered
   type: list
   elements: dict
   sample:
-    - {id: 1001226, name: null, body: {strategy: 2, max_wait_sec: "180"}}
+    - {entry: "config[0]", id: 1001226, name: null, body: {strategy: 2, max_wait_sec: "180"}}
+config:
+  description: The effective entries, O(config) with O(overlay) merged over it.
+  returned: state is rendered
+  type: list
+  elements: dict
+  sample:
+    - {name: sales, strategy: 1, max_wait_sec: 90}
+  version_added: 2.0.0
 target:
   description:
     - The API the task talked to (C(api_url) without user info, and C(tenant_id) or null), after the environment
-      fallbacks; the playbooks record it in a plan and refuse to apply the plan elsewhere.
+      fallbacks, and, once the tenant's queues were read, C(tenant_queue_ids), the ids of its first five queues, which
+      tell it apart from any other tenant (a queue id belongs to exactly one). The playbooks record it in every file
+      they write and refuse to apply a file elsewhere.
   returned: unless state is rendered
   type: dict
-  sample: {api_url: "https://xapi.alohub.vn", tenant_id: "20260310"}
+  sample: {api_url: "https://xapi.alohub.vn", tenant_id: "20260310", tenant_queue_ids: [1001200, 1001201, 1001202, 1001203, 1001204]}
 '''
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import reconcile, runner

@@ -8,14 +8,13 @@ records the NAME of the header that carried the key (``auth_header``), the
 received (with ``/api`` when sent).
 """
 
-import datetime
-import ipaddress
 import json
 
 import pytest
 
 from conftest import ACME, ACME_KEY, Ansible
 from alohub_sim.harness import Simulator
+from alohub_test.certs import self_signed
 
 INFO = 'alohub.callcenter.inbound_queue_info'
 QUEUE = 'alohub.callcenter.inbound_queue'
@@ -45,31 +44,8 @@ def warnings_about(result, words):
 
 
 # ---------------------------------------------------------------------------
-# An HTTPS simulator with a self-signed certificate (made with cryptography,
-# which ansible-core depends on, so no openssl binary is needed).
+# An HTTPS simulator with a self-signed certificate (alohub_test.certs).
 # ---------------------------------------------------------------------------
-
-def self_signed(directory):
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'alohub-sim test CA')])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = directory / 'cert.pem', directory / 'key.pem'
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return str(cert_file), str(key_file)
-
 
 @pytest.fixture(scope='module')
 def tls_sim(tmp_path_factory):

@@ -3,9 +3,11 @@
 README.md's fenced blocks are the test's script:
 
 * ``sh`` blocks are commands. They run in one bash session (``set -euo pipefail``, so exported
-  variables carry over from block to block), in a fresh directory, with a HOME of their own (the
-  collection is installed where ``ansible-galaxy`` puts it by default: ``~/.ansible/collections``),
-  the venv's tools first on PATH, no ANSIBLE_COLLECTIONS_PATH and no PYTHONPATH.
+  variables carry over from block to block), in a fresh clone of the repository (its committed
+  HEAD, as a reader who follows "in a clone of the repository" has it), with an empty HOME of
+  their own (the collection is installed where ``ansible-galaxy`` puts it by default:
+  ``~/.ansible/collections``), the venv's tools first on PATH, no ANSIBLE_COLLECTIONS_PATH and no
+  PYTHONPATH.
 * ``yaml`` blocks whose first line is ``# NAME.yml`` are files the text tells the reader to save:
   they are written under that name before the commands run.
 * ``text`` blocks are sample output; any other fenced block fails the test, so no command can hide
@@ -158,9 +160,9 @@ def test_every_readme_command_works_as_written(tmp_path):
     unknown = [(lang, body[:60]) for lang, body in found if lang not in ('sh', 'yaml', 'text')]
     assert unknown == [], 'fenced blocks must be sh (run), yaml (saved files) or text (output): %s' % unknown
 
-    work = tmp_path / 'work'
+    work = tmp_path / 'clone'
     home = tmp_path / 'home'
-    work.mkdir()
+    run(['git', 'clone', '--quiet', REPO, work])
     home.mkdir()
     port = free_port()
     sh_blocks = []
@@ -197,7 +199,7 @@ def test_every_readme_command_works_as_written(tmp_path):
     sim_cmd = simulator_block.strip().replace('--port 8080', '--port %d' % port)
     log = tmp_path / 'simulator.log'
     with open(log, 'w') as out:
-        simulator = subprocess.Popen(['bash', '-c', sim_cmd], cwd=str(REPO), env=clean_env(),
+        simulator = subprocess.Popen(['bash', '-c', sim_cmd], cwd=str(work), env=clean_env(),
                                      stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      start_new_session=True)
     galaxy = None
@@ -235,8 +237,10 @@ def test_every_readme_command_works_as_written(tmp_path):
         exported = DataLoader().load_from_file(str(work / 'queues.yml'))['alohub_inbound_queues']
         assert sorted(e['id'] for e in exported) == sorted(by_id)
         assert 'No drift' in proc.stdout
-        # ... and the plan was applied, then rolled back from its backup.
+        # ... and the plan was applied, applied again (nothing sent), then rolled back from its backup.
         assert len(list((work / 'alohub-backups').glob('*.yml'))) == 2 and 'stale' not in proc.stdout
+        assert 'already applied' in proc.stdout
+        assert [q['timeWait'] for q in by_id.values() if q['callinId'] == 1001226] == ['180']
     finally:
         if galaxy:
             galaxy.close()

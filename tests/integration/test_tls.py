@@ -7,7 +7,6 @@ a second CA signs nothing we serve; a third server certificate has expired.
 it pass, and ``validate_certs: false`` passes with a warning.
 """
 
-import datetime
 import ipaddress
 import re
 import socket
@@ -15,11 +14,7 @@ import socket
 import pytest
 
 # cryptography comes with ansible-core: it is always there, so its absence fails rather than skips.
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
+from alohub_test.certs import make_ca, make_server_cert, write_pem
 from alohub_test.hostplay import play_on_hosts
 from conftest import ACME_KEY, Simulator
 
@@ -30,53 +25,6 @@ QUEUE = 'alohub.callcenter.inbound_queue'
 INFO = 'alohub.callcenter.inbound_queue_info'
 QUEUES = 'alohub.callcenter.inbound_queues'
 HANDSHAKE_FAILED = re.compile(r'TLS handshake with \S+ failed')
-
-
-def _name(common_name):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def make_ca(common_name):
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder()
-            .subject_name(_name(common_name)).issuer_name(_name(common_name))
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                                         key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                         encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
-    return key, cert
-
-
-def make_server_cert(ca_key, ca_cert, expired=False):
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
-    start, end = (now - datetime.timedelta(days=10), now - datetime.timedelta(days=1)) if expired else (
-        now - datetime.timedelta(days=1), now + datetime.timedelta(days=30))
-    cert = (x509.CertificateBuilder()
-            .subject_name(_name('alohub-sim test server')).issuer_name(ca_cert.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(start).not_valid_after(end)
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    return key, cert
-
-
-def write_pem(path, cert=None, key=None):
-    data = b''
-    if cert is not None:
-        data += cert.public_bytes(serialization.Encoding.PEM)
-    if key is not None:
-        data += key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    path.write_bytes(data)
-    return str(path)
 
 
 @pytest.fixture(scope='module')

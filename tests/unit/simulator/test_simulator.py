@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from alohub_test.certs import self_signed
 from alohub_sim.harness import (
     ACME, ACME_KEY, ACME_READONLY_KEY, GLOBEX, GLOBEX_KEY, INITECH, SIMULATOR_ROOT as SIM_ROOT, Simulator, SimulatorError,
 )
@@ -661,30 +662,6 @@ def test_cli_announces_itself_and_stops_on_sigterm(tmp_path):
         if process.poll() is None:
             process.kill()
         process.stdout.close()
-
-
-def self_signed(directory):
-    """A self-signed certificate for 127.0.0.1 (cryptography comes with ansible-core: no openssl binary needed)."""
-    import datetime  # pylint: disable=import-outside-toplevel
-    import ipaddress  # pylint: disable=import-outside-toplevel
-    from cryptography import x509  # pylint: disable=import-outside-toplevel
-    from cryptography.hazmat.primitives import hashes, serialization  # pylint: disable=import-outside-toplevel
-    from cryptography.hazmat.primitives.asymmetric import ec  # pylint: disable=import-outside-toplevel
-    from cryptography.x509.oid import NameOID  # pylint: disable=import-outside-toplevel
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return str(cert_file), str(key_file)
 
 
 def test_tls(tmp_path):
