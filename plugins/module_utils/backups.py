@@ -130,5 +130,5 @@ def latest(directory):
             found.append((str(meta.get('created') or ''), name, path))
     if not found:
         raise FileError('backup_file=latest: %s holds no backup of an apply (rollbacks\' own backups are not '
-                              'picked); give the backup with -e backup_file=PATH' % visible(directory))
+                        'picked); give the backup with -e backup_file=PATH' % visible(directory))
     return max(found)[2]

@@ -120,7 +120,6 @@ class ApiError(AlohubError):
             ''.join(parts), status=status, error_code=error_code, attempts=attempts,
             retry_after=retry_after, method=method, url=url, path=path)
 
-
     @property
     def result_status(self):
         """A per-entry result stopped by this error: the server refused the values (400) or failed otherwise."""

@@ -371,8 +371,7 @@ def check_target(path, kind, same_owner=None, force=False):
     except FileNotFoundError:
         return None
     except NotADirectoryError:
-        make_dirs(os.path.dirname(path))   # names what is in the way
-        raise
+        _refuse('%s cannot be written: a part of its path is a file, not a directory' % shown)
     if stat.S_ISLNK(info.st_mode):
         _refuse('%s is a symbolic link; the collection does not write through links (another user may have planted '
                 'it to make this run overwrite a file of theirs choosing): remove it, or give the real path' % shown)

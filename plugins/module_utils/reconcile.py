@@ -218,7 +218,7 @@ def verify(plan, fresh):
     missed = queue_model.differences(fresh, plan.changes)
     if missed:
         detail = ', '.join('%s is %s, wanted %s' % (option, queue_model.setting_value(option, fresh.get(option)),
-                                                   queue_model.setting_value(option, wanted))
+                                                    queue_model.setting_value(option, wanted))
                            for option, wanted in sorted(missed.items()))
         raise VerificationError('reading %s back shows the server did not apply it: %s'
                                 % (queue_model.label(plan.before), detail),
@@ -484,7 +484,7 @@ class _Run:
         what = 'plan items' if self.with_plan else 'queue entries'
         verb = 'would change' if self.check_mode else 'changed'
         line = '%d %s: %d %s, %d unchanged, %d failed' % (summary['total'], what, summary['changed'], verb,
-                                                         summary['unchanged'], summary['failed'])
+                                                          summary['unchanged'], summary['failed'])
         if 'unmanageable' in summary:
             line += ', %d unmanageable' % summary['unmanageable']
         if result.get('already_applied'):

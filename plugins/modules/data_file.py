@@ -27,13 +27,13 @@ description:
   - M(alohub.callcenter.inbound_queues) writes its backups itself, the same way.
 author:
   - AloHub collection maintainers (@alohub)
-extends_documentation_fragment:
-  - alohub.callcenter.attributes
 attributes:
   check_mode:
     support: full
+    description: Says whether the file would change; writes nothing.
   diff_mode:
     support: none
+    description: The file's lines are not shown.
 options:
   path:
     description: Where to write; a relative path is relative to the directory the module runs in.
@@ -119,8 +119,6 @@ ARGUMENT_SPEC = dict(
 
 def _ids(data):
     """The queue ids a queues file covers (its entries' ids, or the tenant's ids it records)."""
-    if not isinstance(data, dict):
-        return set()
     ids = set(entry.get('id') for entry in data.get('alohub_inbound_queues') or [] if isinstance(entry, dict))
     ids.update((files.meta_of(data).get('tenant_queue_ids') or []))
     return set(i for i in ids if isinstance(i, int) and not isinstance(i, bool))
@@ -136,7 +134,7 @@ def another_tenant(new):
             return 'is a queues file of another API (%s)' % visible(str(ours['api_url']))
         if ours.get('tenant_id') and theirs.get('tenant_id') and str(ours['tenant_id']) != str(theirs['tenant_id']):
             return 'is a queues file of tenant %s, not of tenant %s' % (visible(str(ours['tenant_id'])),
-                                                                         visible(str(theirs['tenant_id'])))
+                                                                        visible(str(theirs['tenant_id'])))
         old_ids, new_ids = _ids(old), _ids(new)
         if old_ids and new_ids and not old_ids & new_ids:
             return ('is a queues file of another tenant (its queues %s... are not this tenant\'s, whose queues are %s...)'

@@ -32,9 +32,9 @@ description:
     so a queues file can be checked in a pull request without a key.
   - A queue that fails (not found, ambiguous name, rejected update) does not stop the others; the task fails at the end,
     with one result per entry and a summary. Once the server accepted an update the task reports C(changed), whatever fails after.
-  - Every result says what happened the same way, failed or not, in check mode or not (since 2.0.0): C(check_mode), the
-    C(target) it talked to, an overall C(status), a one-line C(msg), and per entry a C(status) from one documented set
-    (RV(results[].status)), so that playbooks never decode error classes or probe for check mode.
+  - Since 2.0.0 every result says what happened the same way, failed or not, in check mode or not. It holds C(check_mode),
+    the C(target) it talked to, an overall C(status), a one-line C(msg), and per entry a C(status) from one documented
+    set (RV(results[].status)), so that playbooks never decode error classes or probe for check mode.
   - With O(backup_dir), the plan that undoes the run (a backup) is written before the first update, and each update the
     server accepts is recorded in it as it is accepted, so a run that is cancelled or killed half-way can be rolled back
     exactly (since 2.0.0). SIGINT and SIGTERM stop the sending of new updates (those in flight finish and are recorded),
@@ -107,8 +107,8 @@ options:
       - Every item is checked against the queue's current values first. A setting at its C(after) value is already
         applied and left alone, so a plan run twice sends nothing the second time (RV(already_applied)), and a plan
         whose run was interrupted completes the rest. A setting at neither value makes the plan stale, and nothing is sent.
-      - A setting whose C(after) is null (a backup of a change that set a setting that was not set) cannot be restored:
-        the API cannot clear a setting. The other settings are applied, then the task fails naming those it could not.
+      - A setting whose C(after) is null (a backup of a change that set a setting that was not set) cannot be restored,
+        since the API cannot clear a setting. The other settings are applied, then the task fails naming those it could not.
       - V([]) is a no-op. Only with O(state=merged). Mutually exclusive with O(config).
     type: list
     elements: dict

@@ -145,7 +145,7 @@ def test_queue_names_cannot_rewrite_the_terminal_or_a_review(sim, ansible):
     sim.set_queue(ACME, 1001201, callinName='sales\u202eevil\x9b2J')
     sim.set_queue(ACME, 1001202, callinName='billing\nPLAY RECAP: forged\r\x85\u2028line')
     write_queues(workdir / 'queues.yml', [dict(id=1001226, max_wait_sec=1), dict(id=1001201, max_wait_sec=2),
-                                           dict(id=1001202, max_wait_sec=3)])
+                                          dict(id=1001202, max_wait_sec=3)])
     write_queues(workdir / 'renamed.yml', [dict(id=1001226, name='test', max_wait_sec=1), dict(id=1001201, max_wait_sec=2)])
     for result_format in ('json', 'yaml'):
         env = dict(ANSIBLE_CALLBACK_RESULT_FORMAT=result_format)

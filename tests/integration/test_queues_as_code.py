@@ -166,8 +166,8 @@ def test_every_input_is_named_and_nothing_is_applied_by_default(sim, ansible):
             (('reviewed_plan=plan.yml',), 'This playbook does not take -e reviewed_plan; nothing was sent.'),
             (('plan_path=plan.yml', 'queues=queues.yml'), 'does not take -e plan_path, queues (did you mean queues_file?)'),
             (('plan_file=plan.yml', 'queues_file=queues.yml'), 'apply.yml applies exactly one input: -e plan_file=PLAN'),
-            (('plan_file=plan.yml', 'backup_dir='), 'backup_dir is empty: apply.yml always writes a backup before it '
-                                                   'changes anything'),
+            (('plan_file=plan.yml', 'backup_dir='),
+             'backup_dir is empty: apply.yml always writes a backup before it changes anything'),
             (('{"alohub_inbound_queues": [{"id": 1001226, "strategy": 3}]}',), 'does not take -e alohub_inbound_queues;')]:
         run = playbook(ansible, sim, 'apply', *args)
         assert run.rc == 2 and run.all_requests == [], (args, run.output)

@@ -121,8 +121,8 @@ class FakeApi:
                 size = min(size, self.page_size_cap)
             data = self.records[page * size:(page + 1) * size]
             return Response(BASE_URL + path, 200, dict(success='1', error_code='SUCCESS', error_message='OK',
-                                                                         totalRecord=len(self.records) + self.total_offset,
-                                                                         data=copy.deepcopy(data)))
+                                                       totalRecord=len(self.records) + self.total_offset,
+                                                       data=copy.deepcopy(data)))
         match = re.match(re.escape(QUEUES) + r'/(\d+)$', path)
         assert match, 'FakeApi got an unexpected path %r' % path
         error = self.errors.get((method, int(match.group(1))))

@@ -213,3 +213,47 @@ def test_without_an_ansible_controller_above_nothing_is_watched():
     tree = {10: (9, b'python -m pytest'), 9: (1, b'bash')}
     assert interrupt.controller_links(start=10, stat=tree.get) == []
     assert interrupt.controller_links(start=10, stat=lambda pid: None) == []
+
+
+def test_a_backup_dir_that_is_a_link_is_refused(tmp_path):
+    (tmp_path / 'real').mkdir()
+    (tmp_path / 'link').symlink_to(tmp_path / 'real')
+    with pytest.raises(FileError, match='backup_dir .* is a symbolic link'):
+        backups.Journal(str(tmp_path / 'link'), TARGET, dict(kind='backup'), ITEMS, NOW)
+    assert list((tmp_path / 'real').iterdir()) == []
+
+
+def test_the_trap_works_in_the_main_thread_only_and_a_second_signal_ends_the_process(monkeypatch):
+    import threading
+    flag = interrupt.Interrupt(links=[])
+    seen = []
+
+    def worker():
+        with flag.trap():
+            seen.append(signal.getsignal(signal.SIGTERM))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen == [signal.getsignal(signal.SIGTERM)]   # not replaced outside the main thread
+    killed = []
+    monkeypatch.setattr(os, 'kill', lambda pid, signum: killed.append((pid, signum)))
+    with flag.trap():
+        flag._handle(signal.SIGINT, None)
+        assert flag.reason == 'SIGINT received' and killed == []
+        flag._handle(signal.SIGINT, None)
+        assert killed == [(os.getpid(), signal.SIGINT)] and signal.getsignal(signal.SIGINT) is signal.SIG_DFL
+
+
+def test_the_process_table_is_read_from_proc():
+    parent, cmdline = interrupt._stat(os.getpid())
+    assert parent == os.getppid() and cmdline
+    assert interrupt._stat(2 ** 30) is None
+    assert interrupt.Interrupt().is_set() is False   # pytest is not under an ansible-playbook worker
+
+
+def test_a_controller_whose_worker_vanished_is_gone_too():
+    tree = {10: (9, b'python x'), 9: (8, b'ansible-playbook x'), 8: (7, b'ansible-playbook x')}
+    flag = interrupt.Interrupt(links=[(10, 9), (9, 8)], stat=tree.get)
+    del tree[9]
+    assert flag.is_set()

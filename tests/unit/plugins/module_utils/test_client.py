@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.alohub.callcenter.plugins.module_utils import client as client_module
 from ansible_collections.alohub.callcenter.plugins.module_utils.client import QueueClient
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import (
-    ApiError, NotFoundError, ResponseError, RouteError, ValidationError,
+    ApiError, NotFoundError, ResponseError, RouteError, TooLargeError, ValidationError,
 )
 from ansible_collections.alohub.callcenter.plugins.module_utils.queue_model import normalise
 from ansible_collections.alohub.callcenter.plugins.module_utils.transport import Response
@@ -326,3 +326,31 @@ def test_update_reporting_failure_is_an_error(scripted_transport, success):
     msg = info.value.msg
     assert msg.startswith('PUT %s%s/5 failed: HTTP 200 INVALID_INPUT (max_wait_sec must be a string)' % (BASE, QUEUES))
     assert 'reported failure' in msg
+
+
+def test_pages_too_large_to_read_are_read_again_smaller(fake_api, record):
+    """A page over the transport's size cap (a few huge records): half the size, again, down to one queue a page."""
+
+    class Huge(fake_api):
+        def request(self, method, path, params=None, body=None):
+            if path == QUEUES and int(params['size']) > 10:
+                self.calls.append((method, path, dict(params), None))
+                raise TooLargeError('GET', BASE + QUEUES, 200, 'the answer is larger than 8 MiB', path=QUEUES)
+            return super().request(method, path, params, body)
+
+    api = Huge(records(record, 30))
+    client = QueueClient(api)
+    assert len(client.list_all().queues) == 30
+    assert [params['size'] for dummy, dummy2, params, dummy3 in api.calls][:5] == [100, 50, 25, 12, 6]
+    assert client.warnings == ['the queue list was read 6 queues per page instead of 100: a page of 12 queues was '
+                               'larger than the answers the collection reads']
+
+
+def test_one_record_too_large_to_read_fails_naming_it(fake_api, record):
+    class Always(fake_api):
+        def request(self, method, path, params=None, body=None):
+            raise TooLargeError('GET', BASE + QUEUES, 200, 'the answer is larger than 8 MiB', path=QUEUES)
+
+    with pytest.raises(TooLargeError) as info:
+        QueueClient(Always(records(record, 3))).list_all()
+    assert 'the answer is larger than 8 MiB, even with one queue per page; a single queue record that large' in info.value.msg

@@ -65,7 +65,7 @@ def test_two_entries_with_one_name_and_their_own_ids_are_two_queues():
 
 def test_gathered_records_are_entries_read_only_keys_and_all(record):
     tenant = [record(1, 'a', strategy=2), record(2, 'b', strategy=None, musicinQueue=None, timeWait=None,
-                                                  nguongRanhRoi=None)]
+                                                 nguongRanhRoi=None)]
     entries = parse_entries([queue_model.normalise(r) for r in tenant])
     assert [e.queue_id for e in entries] == [1, 2]
     assert entries[1].desired == {}  # all settings null: leave alone

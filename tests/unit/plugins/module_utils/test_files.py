@@ -12,7 +12,7 @@ import stat
 import pytest
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import files
-from ansible_collections.alohub.callcenter.plugins.module_utils.errors import FileError
+from ansible_collections.alohub.callcenter.plugins.module_utils.errors import FileError, ValidationError
 from ansible_collections.alohub.callcenter.plugins.module_utils.files import write
 
 QUEUES = files.dump_yaml(dict(alohub_file_meta=dict(kind='queues'), alohub_inbound_queues=[dict(id=1, strategy=2)]))
@@ -141,8 +141,10 @@ def test_directories_the_collection_creates_are_0700_and_an_existing_one_keeps_i
 
 def test_a_file_in_the_way_of_a_directory_is_named(tmp_path):
     (tmp_path / 'a').write_text('x')
-    with pytest.raises(FileError, match='is in the way: it is not a directory'):
+    with pytest.raises(FileError, match='cannot be written: a part of its path is a file, not a directory'):
         write(str(tmp_path / 'a' / 'plan.yml'), PLAN, 'plan')
+    with pytest.raises(FileError, match='is in the way: it is not a directory'):
+        files.make_dirs(str(tmp_path / 'a' / 'b'))
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, monkeypatch):
@@ -173,3 +175,43 @@ def test_kind_of(data, kind):
 
 def test_comment_lines_cannot_break_out_of_the_comment():
     assert files.comment('a\nb\r\x1b[2J\u2028c') == ['# a', '# b', '# \\x1b[2J', '# c']
+
+
+def test_what_is_not_data_is_refused_and_numbers_and_scalars_are_written():
+    with pytest.raises(ValidationError, match='holds a number that is not finite'):
+        files.dump_yaml(dict(a=float('nan')))
+    with pytest.raises(ValidationError, match='holds a set, which is not data'):
+        files.dump_yaml(dict(a={1}))
+    assert files.dump_yaml(dict(a=1.5, b=[], c={}, d=[[1, 2], {'x y': None}])) == (
+        '---\na: 1.5\nb: []\nc: {}\nd:\n  - - 1\n    - 2\n  - "x y": null\n')
+    assert files.dump_yaml('text') == '---\n!unsafe "text"\n' and files.dump_yaml(None) == '---\nnull\n'
+    assert files.load_yaml(files.dump_yaml(dict(a=1.5, b=[], c={}, d=[[1, 2], {'x y': None}]))) == dict(
+        a=1.5, b=[], c={}, d=[[1, 2], {'x y': None}])
+
+
+@pytest.mark.parametrize('text, message', [
+    ('a: !unsafe [1]\n', 'line 1: !unsafe is for strings only'),
+    ('a: "\x00"\n', 'is not readable YAML'),
+    ('a: 1\n' + 'b: ' + 'x' * (files.MAX_FILE_BYTES + 1), 'is larger than 64 MiB'),
+])
+def test_load_yaml_refusals(text, message):
+    with pytest.raises(FileError, match=message):
+        files.load_yaml(text, 'f.yml')
+
+
+def test_a_file_that_is_not_text_or_not_ours_is_of_no_kind(tmp_path):
+    (tmp_path / 'bin').write_bytes(b'\xff\xfe\x00')
+    assert files.existing(str(tmp_path / 'bin')) == (None, None)
+    (tmp_path / 'list.yml').write_text('- 1\n')
+    assert files.existing_kind(str(tmp_path / 'list.yml')) == (None, {})
+    assert files.meta_of([1]) == {}
+
+
+def test_syncing_a_directory_that_cannot_be_opened_or_synced_is_no_error(tmp_path, monkeypatch):
+    files.sync_directory(str(tmp_path / 'nowhere'))
+
+    def refuse(fd):
+        raise OSError(22, 'not supported')
+
+    monkeypatch.setattr(os, 'fsync', refuse)
+    files.sync_directory(str(tmp_path))

@@ -102,3 +102,28 @@ def test_an_error_of_the_file_system_is_a_message(run_main, tmp_path, monkeypatc
     monkeypatch.setattr(files, 'atomic_write', denied)
     run = run_main('data_file', dict(path=str(tmp_path / 'q.yml'), kind='queues', data=queues([1])))
     assert run.failed and run.msg == '%s could not be written: [Errno 13] Permission denied' % (tmp_path / 'q.yml')
+
+
+def test_a_junit_report_and_queues_files_of_another_api(run_main, tmp_path):
+    path = str(tmp_path / 'drift.xml')
+    xml = '<?xml version="1.0" encoding="UTF-8"?>\n%s\n<testsuites/>\n' % files.JUNIT_MARK
+    assert run_main('data_file', dict(path=path, kind='junit', content=xml)).changed and read(path) == xml
+    assert not run_main('data_file', dict(path=path, kind='junit', content=xml)).changed
+    queues_path = str(tmp_path / 'q.yml')
+    run_main('data_file', dict(path=queues_path, kind='queues', data=queues([1])))
+    other = queues([1])
+    other['alohub_file_meta']['api_url'] = 'https://xapi-dev.alohub.vn'
+    run = run_main('data_file', dict(path=queues_path, kind='queues', data=other))
+    assert run.failed and 'is a queues file of another API (http://sim)' in run.msg
+
+
+def test_a_document_needs_its_data(run_main, tmp_path):
+    run = run_main('data_file', dict(path=str(tmp_path / 'q.yml'), kind='queues'))
+    assert run.failed and run.msg == 'kind=queues needs data, the document to write'
+    run = run_main('data_file', dict(path=str(tmp_path / 'q.yml'), kind='plan',
+                                     data=dict(alohub_plan_meta=dict(kind='plan'), alohub_plan='x')))
+    assert run.failed and run.msg == 'data must hold alohub_plan, a list'
+    assert not run_main('data_file', dict(path=str(tmp_path / 'q.yml'), kind='queues', data=queues([1]))).failed
+    # An existing queues file that is not a mapping of entries still compares by the ids it has: none.
+    (tmp_path / 'odd.yml').write_text('alohub_inbound_queues: [5]\n')
+    assert run_main('data_file', dict(path=str(tmp_path / 'odd.yml'), kind='queues', data=queues([1]))).changed
