@@ -180,6 +180,9 @@ logger = logging.getLogger(SOURCE)
 
 EVENTS = ('changed', 'created', 'removed', 'drift', 'drift_cleared', 'error')
 MIN_INTERVAL = 1.0
+# Waits for the next rate-limit window end this long after it: RateLimit-Reset is whole seconds, and
+# the gateway's clock is not ours.
+RESET_MARGIN = 1.0
 MAX_FILE_BYTES = 16 * 1024 * 1024
 QUEUES_KEY = 'alohub_inbound_queues'
 # Keys of a normalised record that are not compared in changes mode: the identity, and the name
@@ -194,6 +197,11 @@ NOT_COMPARED = ('id', 'strategy_name')
 def connection_options():
     """option -> (argument spec entry, environment variable or None): the modules' ONE table."""
     return arguments.CONNECTION_OPTIONS
+
+
+def redactor(key):
+    """What masks the key (and its encoded forms) in events and log lines; a key too short to mask is refused anyway."""
+    return Redactor(key if isinstance(key, str) and len(key) >= arguments.MIN_KEY_LENGTH else None)
 
 
 def check_connection(params):
@@ -331,11 +339,11 @@ def parse_args(args, environ=None):
     for name in SOURCE_OPTIONS:
         if args.get(name) is not None and args.get(name) != '':
             params[name] = args[name]
-    redact = Redactor(params.get('api_key') if isinstance(params.get('api_key'), str) else None)
+    redact = redactor(params.get('api_key'))
     result = ArgumentSpecValidator(spec).validate(params)
     if result.error_messages:
-        raise ArgumentError('%s: %s' % (SOURCE, redact('; '.join(_with_env(message, from_env, connection)
-                                                                  for message in result.error_messages))))
+        messages = [_with_env(message, from_env, connection) for message in result.error_messages]
+        raise ArgumentError('%s: %s' % (SOURCE, redact('; '.join(messages))))
     values = result.validated_parameters
     options = dict((name, values[name]) for name in SOURCE_OPTIONS)
     _check_options(options)
@@ -362,13 +370,14 @@ def _with_env(message, from_env, connection, option=None):
 
 def _check_options(options):
     if not math.isfinite(options['interval']) or options['interval'] < MIN_INTERVAL:
-        raise ArgumentError('%s: interval must be at least %g seconds; got %r' % (SOURCE, MIN_INTERVAL, options['interval']))
+        raise ArgumentError('%s: interval must be at least %g second (seconds between polls); got %r'
+                            % (SOURCE, MIN_INTERVAL, options['interval']))
     share = options['rate_limit_share']
     if not math.isfinite(share) or not 0 < share <= 1:
         raise ArgumentError('%s: rate_limit_share must be more than 0 and at most 1 (0.1 is 10 %% of the tenant\'s rate '
                             'limit); got %r' % (SOURCE, share))
     if not math.isfinite(options['max_backoff']) or options['max_backoff'] < MIN_INTERVAL:
-        raise ArgumentError('%s: max_backoff must be at least %g seconds; got %r' % (SOURCE, MIN_INTERVAL, options['max_backoff']))
+        raise ArgumentError('%s: max_backoff must be at least %g second; got %r' % (SOURCE, MIN_INTERVAL, options['max_backoff']))
     if options['mode'] == 'drift':
         if not options['queues_file']:
             raise ArgumentError('%s: mode drift needs queues_file, the queues file to compare the tenant with '
@@ -504,13 +513,13 @@ class Pacer:
         allowance = max(1, int(self.share * limit))
         if self.used + cost > allowance:
             windows = max(1, math.ceil(cost / float(allowance)))
-            wait = reset_in + (windows - 1) * max(self.window, 1.0)
+            wait = reset_in + RESET_MARGIN + (windows - 1) * max(self.window, 1.0)
             if wait > delay:
                 delay, reason = wait, ('the source used %d of its %d requests (rate_limit_share %g of %d) in this rate-limit '
                                        'window' % (self.used, allowance, self.share, limit))
-        if remaining is not None and remaining < cost and reset_in > delay:
-            delay, reason = reset_in, ('only %d request%s left in this rate-limit window for the whole tenant'
-                                       % (remaining, '' if remaining == 1 else 's'))
+        if remaining is not None and remaining < cost and reset_in + RESET_MARGIN > delay:
+            delay = reset_in + RESET_MARGIN
+            reason = 'only %d request%s left in this rate-limit window for the whole tenant' % (remaining, '' if remaining == 1 else 's')
         return delay, reason
 
     def after_failure(self, cost, rate, now, retry_after=None):
@@ -565,7 +574,7 @@ class QueueWatch:
                  rng=random.random, environ=None):
         self.options, self.settings, self.warnings, self.target = parse_args(args, environ)
         self.mode = self.options['mode']
-        self.redact = Redactor(self.settings['api_key'])
+        self.redact = redactor(self.settings['api_key'])
         self.sleep = sleep
         self.clock = clock
         self.wall = wall
