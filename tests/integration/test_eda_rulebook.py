@@ -199,3 +199,19 @@ def test_bad_arguments_end_the_rulebook_at_start(sim, collections_path, tmp_path
     assert 'Terminating: One of the source plugins failed' in output
     assert ACME_KEY not in output
     assert source_polls(sim) == []
+
+
+def test_the_decision_environment_builds_a_context(tmp_path):
+    """ansible-builder accepts extensions/eda/decision-environment.yml (there is no container engine to build it here)."""
+    context = tmp_path / 'context'
+    builder = BIN / 'ansible-builder'
+    assert builder.exists(), 'ansible-builder is not installed next to %s (make venv installs it)' % BIN
+    proc = subprocess.run([str(builder), 'create', '--file', str(REPO / 'extensions' / 'eda' / 'decision-environment.yml'),
+                           '--context', str(context), '--output-filename', 'Containerfile'],
+                          capture_output=True, text=True, check=False, cwd=str(tmp_path), stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    build = context / '_build'
+    assert 'ansible-rulebook' in (build / 'requirements.txt').read_text()
+    assert 'requests' in (build / 'requirements.txt').read_text()
+    assert 'java-17-openjdk-headless' in (build / 'bindep.txt').read_text()
+    assert [c['name'] for c in yaml.safe_load((build / 'requirements.yml').read_text())['collections']] == ['alohub.callcenter']
