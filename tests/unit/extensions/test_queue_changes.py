@@ -256,8 +256,9 @@ def test_an_unexpected_failure_is_an_error_event_too(sim, monkeypatch):
     assert delay >= 60
 
 
-def test_the_key_is_never_in_an_event(sim):
+def test_the_key_is_never_in_an_event_or_a_log_line(sim, caplog):
     # A gateway that echoes the key in its error body, and a queue named after the key.
+    caplog.set_level('DEBUG', logger='alohub.callcenter.queue_changes')
     source = watch(sim, retries=0)
     poll(source)
     sim.faults([dict(kind='body', status=500, body=json.dumps(dict(message='bad key %s' % ACME_KEY)), times=1)])
@@ -267,6 +268,7 @@ def test_the_key_is_never_in_an_event(sim):
     events += poll(source)[0]
     text = json.dumps(events)
     assert ACME_KEY not in text and '********' in text
+    assert 'poll 2 failed' in caplog.text and ACME_KEY not in caplog.text
 
 
 def test_a_hostile_name_stays_exact_data(sim, tmp_path):

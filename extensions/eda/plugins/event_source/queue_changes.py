@@ -596,8 +596,8 @@ class QueueWatch:
     # -- the loop ------------------------------------------------------------------------------
     async def run(self, queue):
         for warning in self.warnings:
-            logger.warning('%s: %s', SOURCE, self.redact(warning))
-        logger.info('%s: polling %s (tenant %s) every %g s, mode %s%s', SOURCE, self.target['api_url'],
+            logger.warning('%s', self.redact(warning))
+        logger.info('polling %s (tenant %s) every %g s, mode %s%s', self.target['api_url'],
                     self.target['tenant_id'] or 'of the key', self.options['interval'], self.mode,
                     ', queues file %s' % self.queues_file.path if self.queues_file else '')
         while True:
@@ -611,7 +611,7 @@ class QueueWatch:
         loop = asyncio.get_running_loop()
         data, error, usage = await loop.run_in_executor(None, self._poll)
         for warning in usage['warnings']:
-            logger.info('%s: %s', SOURCE, self.redact(warning))
+            logger.info('%s', self.redact(warning))
         self.stats['polls'] += 1
         self.stats['requests'] += usage['requests']
         now = self.clock()
@@ -619,14 +619,14 @@ class QueueWatch:
             events = self._changes(data, started) if self.mode == 'changes' else self._drift(data, started)
             delay, reason = self.pacer.after_poll(usage['requests'], usage['rate'], now)
             if reason:
-                logger.info('%s: next poll in %.1f s instead of %g s: %s', SOURCE, delay, self.options['interval'], reason)
+                logger.info('next poll in %.1f s instead of %g s: %s', delay, self.options['interval'], reason)
         else:
             self.stats['failed'] += 1
             delay = self.pacer.after_failure(usage['requests'], usage['rate'], now,
                                              retry_after=getattr(error, 'details', {}).get('retry_after'))
             events = [self._error_event(error, started, delay)]
-            logger.error('%s: poll %d failed (%d in a row), next poll in %.1f s: %s', SOURCE, self.polls,
-                         self.pacer.failures, delay, events[0]['message'])
+            logger.error('poll %d failed (%d in a row), next poll in %.1f s: %s', self.polls,
+                         self.pacer.failures, delay, self.redact(events[0]['message']))
         for event in events:
             self.stats['events'] += 1
             await queue.put(self.redact.data(event))
@@ -644,7 +644,7 @@ class QueueWatch:
         except (AlohubError, QueuesFileError) as exc:
             error = exc
         except Exception as exc:  # a poll never ends the source: it is an error event  # pylint: disable=broad-except
-            logger.debug('%s: unexpected failure', SOURCE, exc_info=True)
+            logger.debug('unexpected failure', exc_info=True)
             error = exc
         finally:
             usage = close_client(queue_client)
@@ -661,7 +661,7 @@ class QueueWatch:
         current = dict((record['id'], record) for record in records)
         if self.baseline is None:
             self.baseline = current
-            logger.info('%s: baseline of %d queues (no events for the first poll)', SOURCE, len(current))
+            logger.info('baseline of %d queues (no events for the first poll)', len(current))
             return []
         events = []
         for queue_id, record in current.items():
