@@ -110,8 +110,8 @@ def test_drift_runs_the_playbook_within_the_interval_and_names_stay_data(sim, co
     queues_file = tmp_path / 'acme.yml'
     queues_file.write_text(yaml.safe_dump({'alohub_inbound_queues': [expected_config(raw[q]) for q in (TEST, SALES, OTHER)]}))
     report = tmp_path / 'drift-report.yml'
-    rulebook = Rulebook(tmp_path, sim, collections_path, dict(queues_file=str(queues_file), interval=INTERVAL,
-                                                               drift_report_file=str(report)), ALOHUB_RETRIES='0')
+    rulebook_vars = dict(queues_file=str(queues_file), interval=INTERVAL, drift_report_file=str(report))
+    rulebook = Rulebook(tmp_path, sim, collections_path, rulebook_vars, ALOHUB_RETRIES='0')
     timings = {}
     try:
         rulebook.start()
@@ -150,8 +150,8 @@ def test_drift_runs_the_playbook_within_the_interval_and_names_stay_data(sim, co
         sim.faults([dict(kind='gateway', status=503, times=2)])
         outage = time.time()
         rulebook.wait_for('two failed polls', lambda: sim.faults()[0]['fired'] >= 2, 30)
-        rulebook.wait_for('a poll after the outage', lambda: [e for e in source_polls(sim) if e['status'] == 200
-                                                               and e['fault'] is None and e['ts'] > outage + 0.5], 30)
+        rulebook.wait_for('a poll after the outage', lambda: [
+            e for e in source_polls(sim) if e['status'] == 200 and e['fault'] is None and e['ts'] > outage + 0.5], 30)
         timings['outage of 2 polls -> polling again'] = time.time() - outage
         assert rulebook.process.poll() is None
         rulebook.wait_for('the error events printed', lambda: len(re.findall(r"'alohub_event': 'error'", rulebook.output())) >= 2, 10)
