@@ -210,6 +210,10 @@ def check_connection(params):
     Raises ValidationError (nothing is sent before).
     """
     settings = arguments.connection_settings(params)
+    if not transport.HAS_REQUESTS:
+        raise ValidationError('the Python library requests is not installed in the Python that runs ansible-rulebook '
+                              '(%s); install it (pip install requests) or use the decision environment of '
+                              'extensions/eda/decision-environment.yml' % sys.executable)
     warnings = [arguments.insecure_transport_warning(settings), transport.proxy_warning(settings)]
     if not settings['validate_certs']:
         transport.silence_insecure_request_warnings()
@@ -351,10 +355,6 @@ def parse_args(args, environ=None):
         settings, warnings, target = check_connection(dict((name, values.get(name)) for name in connection))
     except ValidationError as exc:
         raise ArgumentError('%s: %s' % (SOURCE, redact(_with_env(exc.msg, from_env, connection, exc.details.get('option')))))
-    if not transport.HAS_REQUESTS:
-        raise ArgumentError('%s: the Python library requests is not installed in the Python that runs ansible-rulebook '
-                            '(%s); install it (pip install requests) or use the decision environment of '
-                            'extensions/eda/decision-environment.yml' % (SOURCE, sys.executable))
     return options, settings, warnings, target
 
 
