@@ -16,7 +16,6 @@ ansible-core line changes. A missing ansible-rulebook or Java fails.
 """
 
 import json
-import os
 import re
 import subprocess
 import time
