@@ -57,6 +57,8 @@ help: ## list the targets
 
 venv: ## the line's venv (.venv; LINE=2.19 -> .venv-2.19) with ansible-core and the dev tools (idempotent)
 	@hacking/venv.sh
+	@# The newest line's venv holds ansible-rulebook, whose rules engine needs a Java 17+ runtime.
+	@if [ "$(LINE)" = "$(DEFAULT_LINE)" ]; then hacking/java.sh; fi
 
 collection-link: ## .build/collections/ansible_collections/alohub/callcenter -> this repo
 	@hacking/collection-tree.sh link "$(COLLECTIONS)" >/dev/null
