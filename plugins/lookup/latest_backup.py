@@ -22,6 +22,14 @@ options:
     required: true
     type: list
     elements: path
+  api_url:
+    description:
+      - Only backups made for this API (the C(api_url) of the run, as its C(alohub_api_url) or E(ALOHUB_API_URL) gives
+        it), so that a directory the environments of one inventory share gives each its own newest backup.
+    type: str
+  tenant_id:
+    description: Only backups made for this tenant, when both the backup and the run know the tenant id.
+    type: str
 '''
 
 EXAMPLES = r'''
@@ -54,6 +62,7 @@ class LookupModule(LookupBase):
         if len(terms) != 1:
             raise AnsibleLookupError('latest_backup takes one directory; got %d' % len(terms))
         try:
-            return [backups.latest(os.path.expanduser(to_text(terms[0])))]
+            return [backups.latest(os.path.expanduser(to_text(terms[0])), self.get_option('api_url'),
+                                   self.get_option('tenant_id'))]
         except AlohubError as exc:
             raise AnsibleLookupError(exc.msg)

@@ -31,7 +31,7 @@ import threading
 from ansible_collections.alohub.callcenter.plugins.module_utils import files
 from ansible_collections.alohub.callcenter.plugins.module_utils.entries import DIGEST_KEY, plan_digest
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import FileError
-from ansible_collections.alohub.callcenter.plugins.module_utils.text import visible
+from ansible_collections.alohub.callcenter.plugins.module_utils.text import shown_url, visible
 
 ACCEPTED_KEY = 'alohub_backup_accepted'
 STOPPED_KEY = 'alohub_backup_stopped'
@@ -115,8 +115,12 @@ class Journal:
         return self.path
 
 
-def latest(directory):
-    """The newest backup an apply wrote in ``directory`` (never a rollback's own): its path, or a FileError."""
+def latest(directory, api_url=None, tenant_id=None):
+    """The newest backup an apply wrote in ``directory`` (never a rollback's own): its path, or a FileError.
+
+    ``api_url`` and ``tenant_id``, when given, leave out backups made for another API or tenant (a directory shared by
+    the environments of one inventory holds the backups of each).
+    """
     directory = os.path.abspath(directory)
     if not os.path.isdir(directory):
         raise FileError('backup_file=latest: %s is not a directory, so it holds no backup' % visible(directory))
@@ -126,9 +130,16 @@ def latest(directory):
         if not name.endswith(('.yml', '.yaml')) or os.path.islink(path) or not os.path.isfile(path):
             continue
         kind, meta = files.existing_kind(path)
-        if kind == 'backup' and meta.get('operation') == 'apply':
-            found.append((str(meta.get('created') or ''), name, path))
+        if kind != 'backup' or meta.get('operation') != 'apply':
+            continue
+        if api_url and meta.get('api_url') and meta['api_url'] != shown_url(api_url):
+            continue
+        if tenant_id and meta.get('tenant_id') and str(meta['tenant_id']) != str(tenant_id):
+            continue
+        found.append((str(meta.get('created') or ''), name, path))
     if not found:
-        raise FileError('backup_file=latest: %s holds no backup of an apply (rollbacks\' own backups are not '
-                        'picked); give the backup with -e backup_file=PATH' % visible(directory))
+        raise FileError('backup_file=latest: %s holds no backup of an apply%s (rollbacks\' own backups are not '
+                        'picked); give the backup with -e backup_file=PATH' % (visible(directory), ' made for %s%s' % (
+                            visible(shown_url(api_url)), ' (tenant %s)' % visible(str(tenant_id)) if tenant_id else '')
+                            if api_url else ''))
     return max(found)[2]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit, urlunsplit
 
 # C0 controls and DEL, C1 controls, the bidirectional marks and controls (ALM, LRM, RLM, LRE...RLO,
 # LRI...PDI), the Unicode line and paragraph separators, the byte-order mark, and lone surrogates
@@ -60,3 +61,11 @@ def value(item):
     if isinstance(item, (dict, list)):
         return visible(json.dumps(item, ensure_ascii=False, sort_keys=True))
     return visible(str(item))
+
+
+def shown_url(url):
+    """``url`` as messages and files show it: without user info (``https://user:pass@host`` -> ``https://host``)
+    and without a trailing slash."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit('@', 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)).rstrip('/')

@@ -10,7 +10,7 @@ errors, timeouts) with Retry-After, jittered exponential back-off and a retry
 budget per task. It paces requests with ``pacing.RateLimitState`` and reads
 answers with ``answers`` (size cap, strict JSON, error bodies).
 
-Imports errors, pacing and answers; nothing above it.
+Imports errors, pacing, answers and text; nothing above it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import socket
 import threading
 import time
 import traceback
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
 
 try:
     import requests
@@ -54,6 +54,7 @@ from ansible_collections.alohub.callcenter.plugins.module_utils.errors import (
     fmt_seconds,
 )
 from ansible_collections.alohub.callcenter.plugins.module_utils.pacing import RateLimitState
+from ansible_collections.alohub.callcenter.plugins.module_utils.text import shown_url
 
 
 AUTH_HEADERS = {
@@ -371,13 +372,6 @@ class Transport:
                              fmt_seconds(round(stats['waited'], 1)), stats['paced'], '' if stats['paced'] == 1 else 's',
                              fmt_seconds(round(stats['longest_pace'], 1))))
         return lines
-
-
-def shown_url(url):
-    """``url`` without user info (``https://user:pass@host`` -> ``https://host``)."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit('@', 1)[-1]
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def _abort(reply):

@@ -169,7 +169,7 @@ except ImportError:
     from ansible_collections.alohub.callcenter.plugins.module_utils import arguments
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import client as alohub_client
-from ansible_collections.alohub.callcenter.plugins.module_utils import files, reconcile, reports
+from ansible_collections.alohub.callcenter.plugins.module_utils import files, reconcile, reports, text
 from ansible_collections.alohub.callcenter.plugins.module_utils import transport
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import AlohubError, Redactor, ValidationError
 
@@ -215,7 +215,7 @@ def check_connection(params):
     warnings = [arguments.insecure_transport_warning(settings), transport.proxy_warning(settings)]
     if not settings['validate_certs']:
         transport.silence_insecure_request_warnings()
-    target = dict(api_url=transport.shown_url(settings['api_url']), tenant_id=settings.get('tenant_id'))
+    target = dict(api_url=text.shown_url(settings['api_url']), tenant_id=settings.get('tenant_id'))
     return settings, [w for w in warnings if w], target
 
 

@@ -68,8 +68,8 @@ def test_tenant_labels():
     assert backups.tenant_label({}) == 'tenant-empty'
 
 
-def write_backup(directory, name, operation, created):
-    meta = dict(kind='backup', operation=operation, created=created)
+def write_backup(directory, name, operation, created, **where):
+    meta = dict(kind='backup', operation=operation, created=created, **where)
     files.write(os.path.join(directory, name), files.dump_yaml(dict(alohub_plan_meta=meta, alohub_plan=[])), 'backup')
 
 
@@ -80,6 +80,24 @@ def test_latest_is_the_newest_backup_of_an_apply_never_a_rollbacks_own(tmp_path)
     (tmp_path / 'plan.yml').write_text(files.dump_yaml(dict(alohub_plan_meta=dict(kind='plan', created='2027'), alohub_plan=[])))
     (tmp_path / 'z.yml').symlink_to(tmp_path / 'a.yml')
     assert backups.latest(str(tmp_path)) == str(tmp_path / 'b.yml')
+
+
+def test_latest_in_a_directory_shared_by_environments_is_the_newest_of_the_api_and_tenant_asked(tmp_path):
+    directory = str(tmp_path)
+    write_backup(directory, 'dev.yml', 'apply', '2026-12-02T09:00:00Z', api_url='https://dev.example/xapi', tenant_id='11')
+    write_backup(directory, 'prod-a.yml', 'apply', '2026-12-01T09:00:00Z', api_url='https://prod.example/xapi', tenant_id='10')
+    write_backup(directory, 'prod-b.yml', 'apply', '2026-12-01T10:00:00Z', api_url='https://prod.example/xapi', tenant_id='12')
+    write_backup(directory, 'old.yml', 'apply', '2026-11-01T10:00:00Z')   # 1.x: where it was made is not known
+    assert backups.latest(directory) == str(tmp_path / 'dev.yml')
+    # The run's URL as given (credentials and a trailing slash are not part of what a backup records).
+    assert backups.latest(directory, 'https://user:pw@prod.example/xapi/') == str(tmp_path / 'prod-b.yml')
+    assert backups.latest(directory, 'https://prod.example/xapi', '10') == str(tmp_path / 'prod-a.yml')
+    assert backups.latest(directory, 'https://prod.example/xapi', 10) == str(tmp_path / 'prod-a.yml')
+    # A backup that does not say where it was made is not left out: rollback checks its tenant before sending.
+    assert backups.latest(directory, 'https://staging.example/xapi') == str(tmp_path / 'old.yml')
+    os.remove(str(tmp_path / 'old.yml'))
+    with pytest.raises(FileError, match=r'holds no backup of an apply made for https://staging.example/xapi \(tenant 7\)'):
+        backups.latest(directory, 'https://staging.example/xapi', '7')
 
 
 def test_latest_without_a_backup_of_an_apply_says_so(tmp_path):

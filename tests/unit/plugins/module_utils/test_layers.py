@@ -28,7 +28,7 @@ MODULE_UTILS = {
     'answers': {'errors', 'text'},
     'queue_model': {'errors', 'text'},
     'files': {'errors', 'text'},
-    'transport': {'errors', 'answers', 'pacing'},
+    'transport': {'errors', 'text', 'answers', 'pacing'},
     'entries': {'errors', 'text', 'queue_model'},
     'reports': {'text', 'queue_model', 'files'},
     'backups': {'errors', 'text', 'files', 'entries'},
@@ -41,7 +41,7 @@ MODULE_UTILS = {
 PLUGINS_MAY_IMPORT = {
     'modules/inbound_queue': {'runner', 'reconcile'},
     'modules/inbound_queue_info': {'runner', 'queue_model', 'errors'},
-    'modules/inbound_queues': {'runner', 'reconcile', 'errors'},
+    'modules/inbound_queues': {'runner', 'reconcile', 'entries', 'errors'},
     'modules/data_file': {'files', 'reports', 'entries', 'errors', 'text'},
     'filter/queues': {'files', 'reports', 'errors'},
     'lookup/data_file': {'files', 'errors', 'text'},
