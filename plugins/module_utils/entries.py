@@ -19,6 +19,7 @@ Imports queue_model, text and errors.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 
@@ -156,6 +157,46 @@ def merge_overlay(config, overlay, source=None, overlay_source=None):
             if key == 'strategy':
                 target.pop('strategy_name', None)   # the overlay's strategy wins over the base's synonym
     return merged
+
+
+class Selection:
+    """Which queues a run is about, by name: ``include`` patterns (none: every name) less ``exclude`` patterns.
+
+    Patterns are shell-style (``sales*``, ``hn-?``, ``[!x]*``), matched against the whole name, case-sensitive,
+    as queue names are.
+    """
+
+    def __init__(self, include=None, exclude=None):
+        self.include = list(include or [])
+        self.exclude = list(exclude or [])
+        for pattern in self.include + self.exclude:
+            if not isinstance(pattern, str) or not pattern:
+                raise ValidationError('include and exclude take name patterns (non-empty strings); got %s'
+                                      % shown_value(pattern), option='exclude')
+
+    def __bool__(self):
+        return bool(self.include or self.exclude)
+
+    def takes(self, name):
+        """Whether a queue of this name is in the run (a queue without a name is, unless there are include patterns)."""
+        if not isinstance(name, str):
+            return not self.include
+        if self.include and not any(fnmatch.fnmatchcase(name, pattern) for pattern in self.include):
+            return False
+        return not any(fnmatch.fnmatchcase(name, pattern) for pattern in self.exclude)
+
+    def split(self, config):
+        """(the entries taken, the names of those left out): an entry is matched by its ``name``."""
+        if not self or not isinstance(config, list):
+            return config, []
+        taken, left = [], []
+        for raw in config:
+            name = raw.get('name') if isinstance(raw, dict) else None
+            if self.takes(name):
+                taken.append(raw)
+            else:
+                left.append(name)
+        return taken, left
 
 
 def _given_id(raw):

@@ -246,6 +246,7 @@ class _Target:
         self.status = None          # set when nothing else decides it (not_sent, unmanaged, unmanageable...)
         self.record = None          # the queue's current record, once resolved
         self.unrestorable = []
+        self.unmanageable = False   # overridden: differs in ways the API cannot fix
         self.entry = None           # the Entry, for a config entry
 
     def fail(self, exc):
@@ -266,6 +267,8 @@ class _Target:
             return 'would_change' if check_mode else 'changed' if self.applied else 'not_sent'
         if self.unrestorable:
             return 'unrestorable'
+        if self.unmanageable:
+            return 'unmanageable'
         return 'ok'
 
     def result(self, check_mode):
@@ -296,22 +299,25 @@ class _Target:
 
 def sync_many(client, state='merged', config=None, plan=None, check_mode=False, parallel=4, want_diff=False,
               source=None, source_meta=None, overlay=None, overlay_source=None, backup_dir=None, interrupt=None,
-              now=files.utc_now):
+              now=files.utc_now, selection=None):
     """The bulk cycle: validate, list once, resolve (or check the plan), back up, apply, verify, summarise.
 
     ``state`` is merged or overridden; with ``plan`` (a list of plan items) the
     reviewed changes are applied exactly, or nothing is sent when any is stale.
     ``source`` names the file config or plan came from (messages name its
     entries), ``source_meta`` is that file's metadata (its API and tenant must
-    be this run's; a plan's digest must match its items). Returns the module's
-    result; raises BulkFailure carrying that same result when anything failed.
+    be this run's; a plan's digest must match its items). ``selection``
+    (``entries.Selection``) keeps only the entries, and with overridden the
+    tenant queues, whose names it takes. Returns the module's result; raises
+    BulkFailure carrying that same result when anything failed.
     """
     run = _Run(client, state, check_mode, want_diff, plan is not None)
+    run.selection = selection or entries.Selection()
     try:
         if plan is not None:
             run.targets = _plan_targets(plan, source, source_meta)
         else:
-            run.targets = _entry_targets(config, source, overlay, overlay_source)
+            run.targets, run.excluded, dummy = _entry_targets(config, source, overlay, overlay_source, run.selection)
         _check_kind(source_meta, plan is not None)
         if not run.targets and state == 'merged':
             run.resolved = True     # nothing asked: no request at all
@@ -325,7 +331,8 @@ def sync_many(client, state='merged', config=None, plan=None, check_mode=False, 
             else:
                 resolve(run.targets, run.listing.queues)
                 if state == 'overridden':
-                    run.unmanageable = find_unmanageable(run.entries, run.targets, run.listing.queues)
+                    run.unmanageable = find_unmanageable(run.entries, run.targets, [
+                        queue for queue in run.listing.queues if run.selection.takes(queue['name'])])
         except StaleError:
             run.resolved = True     # each item says whether it is stale
             raise
@@ -348,15 +355,28 @@ def _plan_targets(plan, source, meta):
     return [_Target(item.where, item.queue_id, item.name, item=item) for item in items]
 
 
-def _entry_targets(config, source, overlay, overlay_source):
+def _merged(config, source, overlay, overlay_source):
+    """``config`` with its overlay merged, and the Source naming its entries."""
     base = entries.Source('config', source)
     if overlay is not None:
         config = entries.merge_overlay(config, overlay, base, entries.Source('overlay', overlay_source))
+    return config, base
+
+
+def _entry_targets(config, source, overlay, overlay_source, selection):
+    """The targets of the config entries (the overlay merged, the selection applied), the names left out, and the
+    effective entries."""
+    config, base = _merged(config, source, overlay, overlay_source)
     parsed = entries.parse_entries(config, base)
-    targets = [_Target(entry.where, entry.queue_id, entry.name, entry.desired) for entry in parsed]
-    for target, entry in zip(targets, parsed):
-        target.entry = entry
-    return targets
+    taken, excluded = selection.split(config)
+    kept = set(id(raw) for raw in taken or [])
+    targets = []
+    for entry, raw in zip(parsed, config or []):
+        if id(raw) in kept:
+            target = _Target(entry.where, entry.queue_id, entry.name, entry.desired)
+            target.entry = entry
+            targets.append(target)
+    return targets, excluded, taken
 
 
 def _check_kind(meta, with_plan):
@@ -385,6 +405,8 @@ class _Run:
         self.backup_file = None
         self.stopped = None
         self.resolved = False       # the entries were matched with the tenant (else no per-entry result is known)
+        self.selection = None
+        self.excluded = []          # the names of the entries the selection left out
 
     @property
     def entries(self):
@@ -441,6 +463,8 @@ class _Run:
         if self.state == 'overridden' and not self.with_plan:
             summary['unmanageable'] = len(self.unmanageable)
             result['unmanageable'] = self.unmanageable
+        if self.selection:
+            result['excluded'] = list(self.excluded)
         if self.with_plan and self.targets and self.failure is None and all(r['status'] == 'ok' for r in results):
             result['already_applied'] = True
         diffs = [r['diff'] for r in results if r['diff']]
@@ -555,7 +579,7 @@ def find_unmanageable(entry_list, targets, queues):
                                            'through the API' % (entry.where, key, queue_model.setting_value(key, wanted),
                                                                 queue_model.setting_value(key, current[key]))))
         if any(item['id'] == current['id'] for item in found):
-            target.status = 'unmanageable'
+            target.unmanageable = True
     listed = set(target.plan.queue_id for target in targets if target.plan is not None)
     for target in targets:   # a name that matches several queues does name them: they are not unmanaged
         listed.update((target.error.details.get('matching_ids') or []) if target.error is not None else [])
@@ -689,23 +713,29 @@ def resolve_plan(targets, listing):
 # Offline and read-only flows
 # ---------------------------------------------------------------------------
 
-def render(config, source=None, overlay=None, overlay_source=None):
-    """``config`` (with its overlay) validated as merged would, and each entry's PUT body in wire form; no request."""
-    base = entries.Source('config', source)
-    if overlay is not None:
-        config = entries.merge_overlay(config, overlay, base, entries.Source('overlay', overlay_source))
-    parsed = entries.parse_entries(config, base)
-    rendered = [dict(entry=e.where, id=e.queue_id, name=e.name, body=queue_model.to_wire(e.desired)) for e in parsed]
-    return rendered, config
+def render(config, source=None, overlay=None, overlay_source=None, selection=None):
+    """``config`` (with its overlay, and the selection) validated as merged would, and each entry's PUT body in wire
+    form, and the effective entries; no request."""
+    targets, dummy, effective = _entry_targets(config, source, overlay, overlay_source, selection or entries.Selection())
+    rendered = [dict(entry=t.where, id=t.queue_id, name=t.name, body=queue_model.to_wire(t.desired)) for t in targets]
+    return rendered, effective
 
 
-def gather(client, key_by='id'):
-    """Every queue of the tenant as config entries, sorted by id, the tenant's totalRecord, and the target.
+def gather(client, key_by='id', selection=None):
+    """Every queue of the tenant (whose name the selection takes) as config entries, sorted by id, the tenant's
+    totalRecord, the target, and the names the selection left out (each once, in id order).
 
-    ``key_by='name'``: entries without ids, portable to another tenant; two queues with one name fail, naming them.
+    ``key_by='name'``: entries without ids, portable to another tenant; two queues with one name fail, naming them
+    (unless the selection leaves that name out).
     """
     listing = client.list_all()
-    queues = sorted(listing.queues, key=lambda queue: queue['id'])
+    selection = selection or entries.Selection()
+    every = sorted(listing.queues, key=lambda queue: queue['id'])
+    queues = [queue for queue in every if selection.takes(queue['name'])]
+    excluded = []
+    for queue in every:
+        if not selection.takes(queue['name']) and queue['name'] not in excluded:
+            excluded.append(queue['name'])
     gathered = [queue_model.to_config(queue) for queue in queues]
     if key_by == 'name':
         named = {}
@@ -715,9 +745,9 @@ def gather(client, key_by='id'):
         if shared:
             raise ValidationError(
                 'key_by=name: %d name(s) are shared by several queues of this tenant, so they cannot stand for one '
-                'queue: %s; nothing was written. Rename them in the AloHub UI so that each name is unique, or export '
-                'this tenant keyed by id (key_by=id) and keep those queues in a file keyed by id' % (
+                'queue: %s; nothing was written. Rename them in the AloHub UI so that each name is unique, leave them out '
+                '(exclude), or export this tenant keyed by id (key_by=id) and keep those queues in a file keyed by id' % (
                     len(shared), '; '.join('%s: queues %s' % (quoted(name), ', '.join(str(i) for i in ids))
                                            for ids, name in shared)), shared_names=[name for ids, name in shared])
         gathered = [dict((key, value) for key, value in entry.items() if key != 'id') for entry in gathered]
-    return gathered, listing.total, target_of(client, listing)
+    return gathered, listing.total, target_of(client, listing), excluded

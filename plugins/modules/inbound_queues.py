@@ -151,6 +151,21 @@ options:
       - A backup_dir that is a symbolic link is refused.
     type: path
     version_added: 2.0.0
+  include:
+    description:
+      - Only the queues with a name matching one of these shell-style patterns, such as C(sales*) or C(hn-?). They
+        choose config entries by their C(name), and with O(state=overridden) or O(state=gathered) the tenant's queues.
+        Entries without a name are left out when O(include) is given. Not with O(plan), which is applied whole.
+      - For a promotion between environments (C(playbooks/promote.yml)), the queues to promote.
+    type: list
+    elements: str
+    version_added: 2.0.0
+  exclude:
+    description:
+      - Leave out the queues with a name matching one of these patterns, after O(include). They are listed in RV(excluded).
+    type: list
+    elements: str
+    version_added: 2.0.0
   key_by:
     description:
       - With O(state=gathered), V(name) returns the entries without their ids, portable to another tenant that has
@@ -365,6 +380,15 @@ plan:
   elements: dict
   sample:
     - {id: 1001226, name: test, before: {strategy: 1, max_wait_sec: 120}, after: {strategy: 2, max_wait_sec: 180}}
+excluded:
+  description:
+    - The names of the O(config) entries that O(include) and O(exclude) left out; with O(state=gathered), the names of
+      the tenant's queues they left out.
+  returned: when include or exclude is given
+  type: list
+  elements: str
+  sample: [test, training]
+  version_added: 2.0.0
 already_applied:
   description: True when every item of O(plan) already held its C(after) values, so nothing was sent.
   returned: when a non-empty plan is already applied
@@ -427,6 +451,7 @@ target:
 '''
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import reconcile, runner
+from ansible_collections.alohub.callcenter.plugins.module_utils.entries import Selection
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import ValidationError
 
 MAX_PARALLEL = 16
@@ -443,6 +468,8 @@ ARGUMENT_SPEC = dict(
     overlay_source=dict(type='str'),
     backup_dir=dict(type='path'),
     key_by=dict(type='str', default='id', choices=['id', 'name']),
+    include=dict(type='list', elements='str'),
+    exclude=dict(type='list', elements='str'),
 )
 
 
@@ -457,23 +484,31 @@ def run(module, client):
     if params['overlay'] is not None and (plan is not None or state == 'gathered'):
         raise ValidationError('overlay is merged over config; it does not go with %s' % (
             'plan' if plan is not None else 'state=gathered'))
+    selection = Selection(params['include'], params['exclude'])
+    if plan is not None and selection:
+        raise ValidationError('include and exclude choose among config entries or the tenant\'s queues; a plan is '
+                              'applied as reviewed, whole')
     if state == 'rendered':
         if config is None:
             raise ValidationError('state=rendered needs config (the entries to check)')
-        rendered, effective = reconcile.render(config, params['source'], params['overlay'], params['overlay_source'])
+        rendered, effective = reconcile.render(config, params['source'], params['overlay'], params['overlay_source'],
+                                               selection)
         return dict(changed=False, check_mode=module.check_mode, rendered=rendered, config=effective)
     if state == 'gathered':
         if config:
             module.warn('config is ignored with state=gathered')
-        gathered, total, target = reconcile.gather(client, params['key_by'])
-        return dict(changed=False, check_mode=module.check_mode, gathered=gathered, total=total, target=target)
+        gathered, total, target, excluded = reconcile.gather(client, params['key_by'], selection)
+        result = dict(changed=False, check_mode=module.check_mode, gathered=gathered, total=total, target=target)
+        if selection:
+            result['excluded'] = excluded
+        return result
     if plan is None and config is None:
         raise ValidationError('state=%s needs config (the queues and their settings), or plan (a reviewed plan to apply)'
                               % state)
     return reconcile.sync_many(
         client, state, config=config, plan=plan, check_mode=module.check_mode, parallel=params['parallel'],
         want_diff=module._diff, source=params['source'], source_meta=params['source_meta'], overlay=params['overlay'],
-        overlay_source=params['overlay_source'], backup_dir=params['backup_dir'])
+        overlay_source=params['overlay_source'], backup_dir=params['backup_dir'], selection=selection)
 
 
 def registered_result_hint(msg, module):

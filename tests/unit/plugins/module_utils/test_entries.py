@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.alohub.callcenter.plugins.module_utils import queue_model
 from ansible_collections.alohub.callcenter.plugins.module_utils.entries import (
-    Source, merge_overlay, parse_entries, parse_plan, plan_digest,
+    Selection, Source, merge_overlay, parse_entries, parse_plan, plan_digest,
 )
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import ValidationError
 
@@ -163,3 +163,18 @@ def test_the_digest_binds_items_and_metadata_and_ignores_its_own_key():
     assert plan_digest([dict(items[0], after={'strategy': 3})], meta) != digest
     assert plan_digest(items, dict(meta, api_url='https://b')) != digest
     assert plan_digest(items + [{'id': 6, 'before': {}, 'after': {}}], meta) != digest
+
+
+# ---------------------------------------------------------------------------
+# Selections (include and exclude by name)
+# ---------------------------------------------------------------------------
+
+def test_a_selection_takes_names_by_pattern():
+    selection = Selection(include=['sales*', 'support'], exclude=['sales-old'])
+    assert [selection.takes(name) for name in ('sales', 'sales-hn', 'sales-old', 'support', 'Support', None)] == [
+        True, True, False, True, False, False]
+    assert Selection(exclude=['test*']).takes(None) is True and not Selection()
+    taken, left = Selection(exclude=['t*']).split([{'name': 'test'}, {'name': 'sales'}, {'id': 5}])
+    assert taken == [{'name': 'sales'}, {'id': 5}] and left == ['test']
+    with pytest.raises(ValidationError, match='include and exclude take name patterns'):
+        Selection(include=[''])

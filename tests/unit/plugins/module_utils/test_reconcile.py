@@ -690,8 +690,8 @@ def test_render_merges_the_overlay():
 
 def test_gather_returns_config_entries_sorted_by_id(fake_api, tenant):
     api = fake_api(list(reversed(tenant)))
-    gathered, total, target = reconcile.gather(QueueClient(api))
-    assert total == 4 and [q['id'] for q in gathered] == [TEST_ID, 1001227, 1001228, 1001229]
+    gathered, total, target, excluded = reconcile.gather(QueueClient(api))
+    assert total == 4 and [q['id'] for q in gathered] == [TEST_ID, 1001227, 1001228, 1001229] and excluded == []
     assert set(gathered[0]) == set(queue_model.CONFIG_KEYS)
     assert target['tenant_queue_ids'] == [TEST_ID, 1001227, 1001228, 1001229]
 
@@ -701,5 +701,20 @@ def test_gather_by_name_drops_the_ids_and_refuses_shared_names(fake_api, tenant)
         reconcile.gather(QueueClient(fake_api(tenant)), key_by='name')
     assert info.value.msg.startswith('key_by=name: 1 name(s) are shared by several queues of this tenant, so they cannot '
                                      'stand for one queue: "support": queues 1001227, 1001228; nothing was written')
-    gathered, total, dummy = reconcile.gather(QueueClient(fake_api(tenant[:2] + tenant[3:])), key_by='name')
+    gathered, total, dummy, excluded = reconcile.gather(QueueClient(fake_api(tenant[:2] + tenant[3:])), key_by='name')
     assert [sorted(entry) for entry in gathered][0] == sorted(set(queue_model.CONFIG_KEYS) - {'id'})
+
+
+def test_a_selection_leaves_entries_and_tenant_queues_out(fake_api, tenant):
+    api = fake_api(tenant)
+    selection = entries.Selection(exclude=['support'])
+    result, failure = many(api, [{'name': 'test', 'strategy': 2}, {'name': 'support', 'strategy': 1}], check_mode=True,
+                           state='overridden', selection=selection)
+    assert failure is None and result['excluded'] == ['support']
+    assert [(r['name'], r['status']) for r in result['results']] == [('test', 'would_change'), ('sales', 'unmanaged')]
+    # Gathered by name: the two queues named support would fail, but are left out, and named.
+    gathered, total, dummy, excluded = reconcile.gather(QueueClient(api), key_by='name', selection=selection)
+    assert [e['name'] for e in gathered] == ['test', 'sales'] and total == 4 and excluded == ['support']
+    rendered, effective = reconcile.render([{'name': 'a', 'strategy': 1}, {'name': 'b', 'strategy': 2}],
+                                           selection=entries.Selection(include=['b']))
+    assert [r['name'] for r in rendered] == ['b'] and effective == [{'name': 'b', 'strategy': 2}]
