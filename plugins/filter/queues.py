@@ -81,6 +81,18 @@ def drift_junit(report, suite='alohub.callcenter drift'):
     return wrap_var(reports.drift_junit(_plain(report), suite))
 
 
+def promotion_lines(result, source, target):
+    """A promotion from one environment to another, for people: a verdict and a table of every queue by name."""
+    return wrap_var(reports.promotion_lines(_plain(result), str(source), str(target)))
+
+
+# The top-level keys of the collection's files, and the kind of file each is of.
+FILE_KEYS = dict((key, ' or '.join(sorted(kind for kind, k in files.DATA_KEYS.items() if k == key))) for key in
+                 files.DATA_KEYS.values())
+FILE_KEYS.update((key, ' or '.join(sorted(kind for kind, k in files.META_KEYS.items() if k == key))) for key in
+                 files.META_KEYS.values())
+
+
 def unknown_vars(names, known, cutoff=0.85, every=False):
     """The names in ``names`` that look like a misspelling of one in ``known``: ``["fail_on_drfit (did you mean fail_on_drift?)"]``.
 
@@ -90,7 +102,10 @@ def unknown_vars(names, known, cutoff=0.85, every=False):
     found = []
     for name in sorted(set(str(n) for n in names) - set(known)):
         close = difflib.get_close_matches(name, known, n=1, cutoff=cutoff)
-        if close:
+        if every and name in FILE_KEYS:
+            # What a file holds, given as a variable: the file is the input (it says what it is and for whom).
+            found.append('%s (that is what a %s file holds: name the file instead)' % (name, FILE_KEYS[name]))
+        elif close:
             found.append('%s (did you mean %s?)' % (name, close[0]))
         elif every:
             found.append(name)
@@ -108,5 +123,6 @@ class FilterModule:
             drift_report=drift_report,
             drift_lines=drift_lines,
             drift_junit=drift_junit,
+            promotion_lines=promotion_lines,
             unknown_vars=unknown_vars,
         )

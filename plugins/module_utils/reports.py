@@ -15,6 +15,7 @@ Imports queue_model, text and files.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from xml.etree import ElementTree
@@ -91,6 +92,50 @@ def result_lines(result, what='queue entries'):
         lines.append('failed: %s' % visible(result['msg']))
     if result.get('backup_file'):
         lines.append('backup of what changed: %s' % visible(result['backup_file']))
+    return lines
+
+
+# How each per-entry status of an overridden check-mode run reads in a promotion (source -> target).
+PROMOTION = dict(ok='same settings', would_change='will change', unmanageable='cannot be made the same',
+                 missing='only in %(source)s', unmanaged='only in %(target)s', ambiguous='several in %(target)s')
+# What a promotion cannot leave to chance: a source queue that does not resolve to exactly one target queue.
+UNRESOLVED = ('missing', 'ambiguous', 'renamed', 'invalid', 'failed', 'stale')
+
+
+def promotion_lines(result, source, target):
+    """A promotion, for people: a verdict, then a table of every queue by name, where it is and what happens to it."""
+    result = result or {}
+    source, target = visible(str(source)), visible(str(target))
+    rows = []
+    for entry in result.get('results') or []:
+        status = entry.get('status')
+        where = PROMOTION[status] % dict(source=source, target=target) if status in PROMOTION else '%s: %s' % (
+            status, visible(str(entry.get('error'))))
+        if status == 'ambiguous':
+            where += ' (ids %s)' % ', '.join(str(i) for i in entry.get('matching_ids') or [])
+        if status == 'unmanageable':
+            where += ': %s' % '; '.join(visible(str(u.get('reason'))) for u in result.get('unmanageable') or []
+                                        if u.get('id') == entry.get('id'))
+        if status == 'would_change':
+            where += ': %s' % ', '.join(
+                '%s %s -> %s' % (c['setting'], queue_model.setting_value(c['setting'], c['before']),
+                                 queue_model.setting_value(c['setting'], c['after'])) for c in entry.get('changes') or [])
+        rows.append((visible(str(entry.get('name'))), entry.get('id'), where))
+    rows += [(visible(str(name)), None, 'left out (include/exclude)') for name in result.get('excluded') or []]
+    unresolved = [r for r in result.get('results') or [] if r.get('status') in UNRESOLVED]
+    changes = sum(1 for r in result.get('results') or [] if r.get('status') == 'would_change')
+    if result.get('status') == 'failed' and not result.get('results'):
+        return ['ERROR: the promotion could not be planned: %s' % visible(str(result.get('msg')))]
+    names = [str(r.get('name')) for r in unresolved]
+    lines = ['%s: %d queue(s) of %s would change in %s; %d cannot be resolved by name in %s%s' % (
+        'NOT PROMOTABLE' if unresolved else 'PROMOTION', changes, source, target, len(unresolved), target,
+        ' (%s): leave them out with -e \'{"exclude": %s}\', or make the names match' % (
+            ', '.join(visible(name) for name in names), visible(json.dumps(names, ensure_ascii=False)))
+        if unresolved else '')]
+    width = max([len(name) for name, dummy, dummy2 in rows] + [4])
+    lines.append('%-*s  %-10s  %s' % (width, 'name', 'target id', 'where, and what happens'))
+    for name, queue_id, where in sorted(rows, key=lambda row: (row[0], str(row[1]))):
+        lines.append('%-*s  %-10s  %s' % (width, name, queue_id if queue_id is not None else '-', where))
     return lines
 
 

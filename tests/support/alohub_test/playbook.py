@@ -21,7 +21,7 @@ from ansible.parsing.dataloader import DataLoader
 from alohub_sim.harness import ACME_KEY
 from alohub_test.playenv import BIN, playbook_env
 
-RECAP = re.compile(r'^localhost\s+:\s+(.*)$', re.M)
+RECAP = re.compile(r'^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$', re.M)
 
 
 class Run:
@@ -34,9 +34,13 @@ class Run:
         self.tasks = tasks
         self.all_requests = requests
         self.start_mark = start_mark
-        match = RECAP.search(self.stdout)
-        self.recap = dict(item.split('=') for item in match.group(1).split()) if match else {}
-        self.recap = dict((k, int(v)) for k, v in self.recap.items())
+        # The PLAY RECAP, summed over its hosts (localhost, or the environments a play ran on).
+        self.recap = {}
+        recap_at = self.stdout.rfind('PLAY RECAP')
+        for match in RECAP.finditer(self.stdout, recap_at if recap_at >= 0 else len(self.stdout)):
+            for item in match.group(2).split():
+                key, value = item.split('=')
+                self.recap[key] = self.recap.get(key, 0) + int(value)
 
     @property
     def output(self):

@@ -15,8 +15,11 @@ def captured(task, host, mark, status='ok'):
     return dict(task=task, host=host, mark=mark, status=status, result={})
 
 
-def make_run(tasks, requests, start=10):
-    proc = subprocess.CompletedProcess([], 0, stdout='localhost : ok=2 changed=1 failed=0\n', stderr='')
+RECAP = 'TASK [x] ***\nok: [h1] => {"msg": "h1 : ok=9"}\n\nPLAY RECAP ***\nlocalhost : ok=2 changed=1 failed=0\n'
+
+
+def make_run(tasks, requests, start=10, stdout=RECAP):
+    proc = subprocess.CompletedProcess([], 0, stdout=stdout, stderr='')
     return Run(proc, tasks, requests, start_mark=start)
 
 
@@ -45,3 +48,11 @@ def test_a_task_without_a_mark_is_an_error_not_an_empty_list():
     run = make_run([captured('one', 'localhost', None)], [entry(11)])
     with pytest.raises(AssertionError, match='no request mark'):
         run.requests('one')
+
+
+def test_the_recap_sums_the_hosts_of_the_play_recap_only():
+    stdout = ('TASK [x] ***\nh1 : ok=7 changed=7\n\nPLAY RECAP ****\n'
+              'alohub-dev                 : ok=3    changed=1    failed=0   \n'
+              'alohub-prod                : ok=4    changed=0    failed=1   \n\n')
+    assert make_run([], [], stdout=stdout).recap == dict(ok=7, changed=1, failed=1)
+    assert make_run([], [], stdout='ERROR! the playbook could not be read\n').recap == {}

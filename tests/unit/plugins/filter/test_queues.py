@@ -18,7 +18,7 @@ from ansible.parsing.dataloader import DataLoader
 
 from ansible_collections.alohub.callcenter.plugins.filter import queues
 from ansible_collections.alohub.callcenter.plugins.filter.queues import (
-    abspath, drift_junit, drift_lines, drift_report, plan_lines, result_lines, to_inert_yaml, unknown_vars,
+    abspath, drift_junit, drift_lines, drift_report, plan_lines, promotion_lines, result_lines, to_inert_yaml, unknown_vars,
 )
 
 TEMPLATE = '{{ lookup("ansible.builtin.pipe", "touch pwned") }}'
@@ -130,6 +130,32 @@ def drift_result():
                       dict(id=9, name='ui', setting=None, reason='the queue is not in config')])
 
 
+def test_promotion_lines_a_verdict_then_every_queue_by_name():
+    result = drift_result()
+    result['excluded'] = ['test', 'zz\x1b[2J']
+    lines = promotion_lines(result, 'dev', 'prod')
+    assert lines[0] == ('NOT PROMOTABLE: 1 queue(s) of dev would change in prod; 4 cannot be resolved by name in prod '
+                        '(gone, c, support, old): leave them out with -e \'{"exclude": ["gone", "c", "support", "old"]}\', '
+                        'or make the names match')
+    assert lines[1:] == [
+        'name       target id   where, and what happens',
+        'a          1           will change: strategy 1 (normal) -> 2 (vip)',
+        'b          2           cannot be made the same: q.yml entry 2 (b) leaves moh_file_id unset',
+        'c          4           failed: GET ... failed: HTTP 503',
+        'gone       3           only in dev',
+        'old        6           renamed: q.yml entry 6 (id 6): queue 6 (new) is named "new" now, not "old"',
+        'support    -           several in prod (ids 7, 8)',
+        'test       -           left out (include/exclude)',
+        'ui         9           only in prod',
+        'zz\\x1b[2J  -           left out (include/exclude)',
+    ]
+    clean = dict(status='ok', results=[r for r in result['results'] if r['status'] in ('would_change', 'unmanaged')])
+    assert promotion_lines(clean, 'queues/base.yml', 'prod')[0] == (
+        'PROMOTION: 1 queue(s) of queues/base.yml would change in prod; 0 cannot be resolved by name in prod')
+    assert promotion_lines(dict(status='failed', msg='GET x failed: HTTP 401\x07', results=[]), 'dev', 'prod') == [
+        'ERROR: the promotion could not be planned: GET x failed: HTTP 401\\x07']
+
+
 def test_drift_report_reads_each_status_and_tells_drift_from_a_failed_check():
     report = drift_report(drift_result(), 'q.yml', True)
     assert (report['status'], report['entries'], report['drifted'], report['failed'], report['unmanageable']) == (
@@ -219,6 +245,15 @@ def test_control_characters_in_a_name_stay_valid_xml_shown_as_escapes(tmp_path, 
 def test_unknown_vars_catches_misspellings_only(names, expected):
     known = ['queues_file', 'fail_on_drift', 'strict', 'alohub_api_key', 'alohub_api_url', 'backup_dir']
     assert unknown_vars(names, known) == expected
+
+
+def test_unknown_vars_every_says_what_a_files_key_is():
+    assert unknown_vars(['alohub_inbound_queues', 'alohub_plan_meta', 'plan'], ['alohub_inbound_queues_parallel', 'plan_file'],
+                        0.6, True) == [
+        'alohub_inbound_queues (that is what a queues file holds: name the file instead)',
+        'alohub_plan_meta (that is what a backup or plan file holds: name the file instead)',
+        'plan (did you mean plan_file?)']
+    assert unknown_vars(['alohub_plan'], []) == []
 
 
 def test_unknown_vars_every_lists_the_others_too():
