@@ -162,13 +162,14 @@ def test_every_input_is_named_and_nothing_is_applied_by_default(sim, ansible):
             ((), 'apply.yml applies exactly one input: -e plan_file=PLAN (a reviewed plan, as plan.yml writes) or -e '
                  'queues_file=FILE (a queues file); neither was given; nothing was sent'),
             (('plan=plan.yml',), 'This playbook does not take -e plan (did you mean plan_file?); nothing was sent. It '
-                                 'takes plan_file, queues_file, overlay_file, backup_dir, and the connection variables'),
+                                 'takes plan_file, queues_file, overlay_file, backup_dir, alohub_inbound_queues_parallel, '
+                                 'and the connection variables alohub_environment, alohub_api_url'),
             (('reviewed_plan=plan.yml',), 'This playbook does not take -e reviewed_plan; nothing was sent.'),
             (('plan_path=plan.yml', 'queues=queues.yml'), 'does not take -e plan_path, queues (did you mean queues_file?)'),
             (('plan_file=plan.yml', 'queues_file=queues.yml'), 'apply.yml applies exactly one input: -e plan_file=PLAN'),
             (('plan_file=plan.yml', 'backup_dir='),
              'backup_dir is empty: apply.yml always writes a backup before it changes anything'),
-            (('{"alohub_inbound_queues": [{"id": 1001226, "strategy": 3}]}',), 'does not take -e alohub_inbound_queues;')]:
+            (('{"alohub_inbound_queues": [{"id": 1001226, "strategy": 3}]}',), 'does not take -e alohub_inbound_queues (that is what a queues file holds: name the file instead); nothing was sent')]:
         run = playbook(ansible, sim, 'apply', *args)
         assert run.rc == 2 and run.all_requests == [], (args, run.output)
         assert says in run.output, (args, run.output[-1500:])
