@@ -48,6 +48,8 @@ PLAYBOOK_VARIABLES = {
     'apply': {'plan_file', 'queues_file'},
     'drift': {'queues_file', 'strict', 'fail_on_drift', 'drift_report_file', 'drift_junit_file'},
     'rollback': {'backup_file'},
+    'export': {'queues_file', 'key_by'},
+    'promote': {'source_file', 'overlay_file', 'include', 'exclude', 'plan_file'},
 }
 BOOLEAN_VARIABLES = {'strict', 'fail_on_drift'}
 
@@ -138,6 +140,9 @@ def test_the_surveys_pass_the_controllers_rules():
         assert survey_spec_error(spec) is None, (name, survey_spec_error(spec))
         variables = [item['variable'] for item in spec['spec']]
         assert set(variables) == PLAYBOOK_VARIABLES[name], (name, variables)
+        # Every question is a variable the collection's playbook takes (it rejects any other -e).
+        play, = yaml.safe_load((REPO / 'playbooks' / ('%s.yml' % name)).read_text())
+        assert set(variables) <= set(play['vars']['alohub_playbook_spec']), (name, variables)
         for item in spec['spec']:
             assert item.get('question_description'), (name, item['variable'], 'explain every question')
             # A default is what a launch without an answer sends, so it must pass the answer checks.
@@ -355,10 +360,10 @@ def test_controller_playbook_with_awx_awx(ansible, controller, awx_collection, t
     types = list(controller.objects['credential_types'].values())
     assert [(t['name'], t['kind'], t['inputs'], t['injectors']) for t in types] == [('AloHub API', 'cloud', inputs, injectors)]
     templates = dict((t['name'], t) for t in controller.objects['job_templates'].values())
-    assert sorted(templates) == ['AloHub queues - apply', 'AloHub queues - drift check', 'AloHub queues - plan',
-                                 'AloHub queues - rollback']
+    assert sorted(templates) == ['AloHub queues - apply', 'AloHub queues - drift check', 'AloHub queues - export',
+                                 'AloHub queues - plan', 'AloHub queues - promote', 'AloHub queues - rollback']
     by_playbook = dict((t['playbook'], t) for t in templates.values())
-    assert sorted(by_playbook) == ['apply.yml', 'drift.yml', 'plan.yml', 'rollback.yml']
+    assert sorted(by_playbook) == ['apply.yml', 'drift.yml', 'export.yml', 'plan.yml', 'promote.yml', 'rollback.yml']
     for playbook_name, template in by_playbook.items():
         # Every job template's playbook is in the example project, and runs its survey.
         assert (PROJECT / playbook_name).is_file()
@@ -366,6 +371,8 @@ def test_controller_playbook_with_awx_awx(ansible, controller, awx_collection, t
         assert template['survey_enabled'] is True and template['diff_mode'] is True
         assert controller.surveys[template['id']] == surveys[playbook_name[:-4]]
         assert controller.associations[template['id']] == [12]
+        # A workflow node can give the job another environment's credential.
+        assert template['ask_credential_on_launch'] is True
 
     controller.log.clear()
     result = ansible.run_playbook(playbook, env=env, args=args)

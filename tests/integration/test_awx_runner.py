@@ -25,6 +25,7 @@ Release tooling: marked ``release``, run on the newest ansible-core line only.
 """
 
 import ast
+import base64
 import json
 import os
 import re
@@ -37,6 +38,7 @@ import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from conftest import ACME, ACME_KEY, BIN, GLOBEX, GLOBEX_KEY, REPO
+from alohub_test.playbook import load_data
 
 pytestmark = pytest.mark.release
 
@@ -345,3 +347,60 @@ def test_tenants_playbook_in_slices_and_as_a_drift_check(sim, tmp_path, job_env)
     for job in [slices['acme'][0], slices['globex'][0], check, drifted]:
         for secret in (ACME_KEY, GLOBEX_KEY, TenantsJob.VAULT_PASSWORD):
             assert job.files_containing(secret) == [], (secret, job.files_containing(secret))
+
+
+def artifacts(job):
+    """What AWX stores as a job's artifacts (and hands to later workflow nodes): its set_stats, from the stats event."""
+    stats_event, = [e for e in job.result.events if e.get('event') == 'playbook_on_stats']
+    return stats_event['event_data'].get('artifact_data') or {}
+
+
+def test_promotion_as_an_awx_workflow_export_promote_approve_apply(sim, tmp_path, job_env):
+    """docs/awx.md's promotion workflow, node by node as AWX runs it: each job has one AloHub API credential (the
+    export node dev's, the others prod's), its own inputs (the node's extra_data), and the artifacts of the nodes
+    before it as extra variables; the approval node passes them through unchanged."""
+    dev, dummy = credential_env(sim, tenant=GLOBEX, key=GLOBEX_KEY)
+    prod, dummy = credential_env(sim)
+    sim.set_queue(GLOBEX, 2002002, timeWait='75')   # dev's sales, tried and approved
+    sim.clear_requests()
+    export = Job(tmp_path, 'export', 'export.yml', dict(job_env, **dev),
+                 extravars={'queues_file': 'alohub-export.yml', 'key_by': 'name'})
+    assert export.ok, export.stdout
+    handed = artifacts(export)
+    assert sorted(handed) == ['alohub_queues_file_b64']
+    assert {(e['method'], e['tenant']) for e in sim.requests()} == {('GET', GLOBEX)}
+
+    # The promote node: prod's credential, a survey's text answer for the patterns.
+    node = {'plan_file': 'alohub-promote.plan.yml', 'include': 'sales, billing, reception, shipping'}
+    sim.clear_requests()
+    promote = Job(tmp_path, 'promote', 'promote.yml', dict(job_env, **prod), extravars=dict(handed, **node))
+    assert promote.ok, promote.stdout
+    assert {(e['method'], e['tenant']) for e in sim.requests()} == {('GET', ACME)}
+    assert 'PROMOTION: 4 queue(s) of ' in promote.stdout and 'would change in the target' in promote.stdout
+    handed = dict(handed, **artifacts(promote))
+    assert sorted(handed) == ['alohub_plan_file_b64', 'alohub_queues_file_b64']
+    (tmp_path / 'handed.plan.yml').write_bytes(base64.b64decode(handed['alohub_plan_file_b64']))
+    plan = load_data(tmp_path / 'handed.plan.yml')
+    assert plan['alohub_plan_meta']['tenant_id'] == ACME
+    assert sorted(item['name'] for item in plan['alohub_plan']) == ['billing', 'reception', 'sales', 'shipping']
+
+    # The apply node after the approval: a Check job first, then for real, then again.
+    sim.clear_requests()
+    check = Job(tmp_path, 'apply-check', 'apply.yml', dict(job_env, **prod), extravars=handed, cmdline='--check')
+    assert check.ok and puts(sim) == [], check.stdout
+    applied = Job(tmp_path, 'apply', 'apply.yml', dict(job_env, **prod), extravars=handed)
+    assert applied.ok, applied.stdout
+    assert sorted(path for path, body in puts(sim)) == sorted('%s/%d' % (LIST, item['id']) for item in plan['alohub_plan'])
+    assert sim.queues(ACME)[1001201]['timeWait'] == '75'
+    sim.clear_requests()
+    again = Job(tmp_path, 'apply-again', 'apply.yml', dict(job_env, **prod), extravars=handed)
+    assert again.ok and puts(sim) == [] and again.count('changed') == 0, again.stdout
+    assert 'already applied' in again.stdout
+
+    # A workflow survey's answer reaches every node: the apply job cannot tell which input was approved.
+    sim.clear_requests()
+    confused = Job(tmp_path, 'apply-confused', 'apply.yml', dict(job_env, **prod),
+                   extravars=dict(handed, queues_file='queues/acme.yml'))
+    assert not confused.ok and puts(sim) == [], confused.stdout
+    assert ('This job got alohub_plan_file_b64 from an earlier node of the workflow and also -e queues_file'
+            in confused.stdout), confused.stdout
