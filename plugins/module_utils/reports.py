@@ -121,7 +121,6 @@ def promotion_lines(result, source, target):
                 '%s %s -> %s' % (c['setting'], queue_model.setting_value(c['setting'], c['before']),
                                  queue_model.setting_value(c['setting'], c['after'])) for c in entry.get('changes') or [])
         rows.append((visible(str(entry.get('name'))), entry.get('id'), where))
-    rows += [(visible(str(name)), None, 'left out (include/exclude)') for name in result.get('excluded') or []]
     unresolved = [r for r in result.get('results') or [] if r.get('status') in UNRESOLVED]
     changes = sum(1 for r in result.get('results') or [] if r.get('status') == 'would_change')
     if result.get('status') == 'failed' and not result.get('results'):
@@ -136,6 +135,9 @@ def promotion_lines(result, source, target):
     lines.append('%-*s  %-10s  %s' % (width, 'name', 'target id', 'where, and what happens'))
     for name, queue_id, where in sorted(rows, key=lambda row: (row[0], str(row[1]))):
         lines.append('%-*s  %-10s  %s' % (width, name, queue_id if queue_id is not None else '-', where))
+    excluded = sorted(set(visible(str(name)) for name in result.get('excluded') or []))
+    if excluded:
+        lines.append('left out (include/exclude): %d queue(s) of %s: %s' % (len(excluded), source, ', '.join(excluded)))
     return lines
 
 

@@ -138,16 +138,15 @@ def test_promotion_lines_a_verdict_then_every_queue_by_name():
                         '(gone, c, support, old): leave them out with -e \'{"exclude": ["gone", "c", "support", "old"]}\', '
                         'or make the names match')
     assert lines[1:] == [
-        'name       target id   where, and what happens',
-        'a          1           will change: strategy 1 (normal) -> 2 (vip)',
-        'b          2           cannot be made the same: q.yml entry 2 (b) leaves moh_file_id unset',
-        'c          4           failed: GET ... failed: HTTP 503',
-        'gone       3           only in dev',
-        'old        6           renamed: q.yml entry 6 (id 6): queue 6 (new) is named "new" now, not "old"',
-        'support    -           several in prod (ids 7, 8)',
-        'test       -           left out (include/exclude)',
-        'ui         9           only in prod',
-        'zz\\x1b[2J  -           left out (include/exclude)',
+        'name     target id   where, and what happens',
+        'a        1           will change: strategy 1 (normal) -> 2 (vip)',
+        'b        2           cannot be made the same: q.yml entry 2 (b) leaves moh_file_id unset',
+        'c        4           failed: GET ... failed: HTTP 503',
+        'gone     3           only in dev',
+        'old      6           renamed: q.yml entry 6 (id 6): queue 6 (new) is named "new" now, not "old"',
+        'support  -           several in prod (ids 7, 8)',
+        'ui       9           only in prod',
+        'left out (include/exclude): 2 queue(s) of dev: test, zz\\x1b[2J',
     ]
     clean = dict(status='ok', results=[r for r in result['results'] if r['status'] in ('would_change', 'unmanaged')])
     assert promotion_lines(clean, 'queues/base.yml', 'prod')[0] == (
