@@ -116,6 +116,15 @@ def test_a_portable_export_refuses_names_that_are_not_unique(sim, ansible):
     assert run.rc == 2 and not (ansible.workdir / 'prod-by-name.yml').exists(), run.output
     assert ('key_by=name: 1 name(s) are shared by several queues of this tenant, so they cannot stand for one queue: '
             '"support": queues 1001203, 1001217; nothing was written') in run.output
+    # As the message says: leave them out, and the file says so.
+    run = play(ansible, sim, 'export', 'alohub_environment=prod', 'queues_file=prod-by-name.yml', 'key_by=name',
+               '{"exclude": ["support", "test"]}')
+    assert run.rc == 0, run.output
+    assert run.result('Report the export')['msg'].startswith('39 of 42 queues written to ') and (
+        '(keyed by name; 3 left out by include/exclude)' in run.result('Report the export')['msg'])
+    exported = load_data(ansible.workdir / 'prod-by-name.yml')
+    assert exported['alohub_file_meta']['exclude'] == ['support', 'test'] and 'include' not in exported['alohub_file_meta']
+    assert {'support', 'test'} & {e['name'] for e in exported['alohub_inbound_queues']} == set()
     run = play(ansible, sim, 'export', 'alohub_environment=dev', 'queues_file=dev-by-name.yml', 'key_by=name')
     assert run.rc == 0, run.output
     exported = load_data(ansible.workdir / 'dev-by-name.yml')
