@@ -20,7 +20,7 @@ A bulk run given a backup directory writes its backup before the first PUT
 (``backups.Journal``) and stops sending at a signal or when the controller
 goes away (``interrupt.Interrupt``).
 
-Imports entries, queue_model, backups, interrupt, text and errors; it is handed the client.
+Imports entries, queue_model, files, backups, interrupt, text and errors; it is handed the client.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Crash trials: apply a plan, kill the run at a random moment, then roll back and re-apply.
 
 Write before you act: whatever the server accepts must be recoverable even if the process dies the next
-instant. Each trial applies the same plan (one update for each of 35 queues) against the simulator (a slow gateway: every request
+instant. Each trial applies the same plan (one update for each of the 36 queues whose wait is set) against the simulator (a slow gateway: every request
 takes a while, so the run is caught half-way), stops it after a random number of PUTs the server has
 answered, the way runs really end:
 
