@@ -29,15 +29,20 @@ Imports errors and text.
 from __future__ import annotations
 
 import datetime
+import functools
+import math
 import os
 import re
 import stat
 import tempfile
 
-import yaml
+try:
+    import yaml
+except ImportError:  # pragma: no cover - ansible-core itself needs PyYAML; ansible-test's import sanity runs without it
+    yaml = None
 
 from ansible_collections.alohub.callcenter.plugins.module_utils.errors import FileError, ValidationError
-from ansible_collections.alohub.callcenter.plugins.module_utils.text import UNSAFE, visible
+from ansible_collections.alohub.callcenter.plugins.module_utils.text import visible
 
 
 # The kinds of file the collection writes, and the key that holds each one's metadata.
@@ -58,8 +63,39 @@ MAX_ITEMS = 50000        # the most queues a tenant can have (the client's cap):
 # Writing YAML
 # ---------------------------------------------------------------------------
 
-_RESOLVER = yaml.resolver.Resolver()
 _STR = 'tag:yaml.org,2002:str'
+
+
+@functools.lru_cache(maxsize=None)
+def _yaml():
+    """PyYAML's parts the reader and writer use: (resolver, strict libyaml loader, strict pure loader, libyaml's
+    safe loader). Built on first use, so that importing this file needs no PyYAML."""
+    if yaml is None:  # pragma: no cover - see the import
+        raise FileError('the Python library PyYAML is not installed, and the collection reads and writes YAML with '
+                        'it (ansible-core needs it too: run the modules with the Python that runs Ansible)')
+    safe = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+
+    class _Loader(_Strict, safe):  # pylint: disable=too-many-ancestors
+        """The strict loader on libyaml (fast)."""
+
+    class _PureLoader(_Strict, yaml.SafeLoader):  # pylint: disable=too-many-ancestors
+        """The strict loader in Python: libyaml refuses the escape of a lone surrogate (``"\\uD800"``), which is how
+        a name that is not valid text is written; this reads it back as it was."""
+
+    for loader in (_Loader, _PureLoader):
+        loader.add_constructor('tag:yaml.org,2002:int', _Strict.construct_yaml_int)
+        loader.add_constructor('tag:yaml.org,2002:float', _Strict.construct_yaml_float)
+        loader.add_constructor('tag:yaml.org,2002:timestamp', _Strict.construct_yaml_timestamp)
+        loader.add_constructor('!unsafe', _Strict.construct_unsafe)
+        loader.add_constructor(None, _Strict.construct_unknown)
+    return yaml.resolver.Resolver(), _Loader, _PureLoader, safe
+
+
+def _resolves_to_str(text):
+    """Whether a YAML 1.1 reader takes ``text``, written plainly, for a string."""
+    return _yaml()[0].resolve(yaml.ScalarNode, text, (True, False)) == _STR
+
+
 _KEY = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 # What a double-quoted scalar escapes: the quote and the backslash, C0 and C1 controls and DEL, the
 # bidirectional controls, the line and paragraph separators, the byte-order mark, lone surrogates and
@@ -82,13 +118,13 @@ def _string(text):
     1.1 reader would take its plain form for another type: ansible-core 2.19+ reads a tagged scalar by its plain
     form (``!unsafe "0"`` comes back as the number 0), and such a string cannot hold a template either."""
     quoted = '"%s"' % _ESCAPED.sub(_escape, text)
-    if not text or _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != _STR:
+    if not text or not _resolves_to_str(text):
         return quoted
     return '!unsafe ' + quoted
 
 
 def _key(key):
-    if _KEY.match(key) and _RESOLVER.resolve(yaml.ScalarNode, key, (True, False)) == _STR:
+    if _KEY.match(key) and _resolves_to_str(key):
         return key
     return '"%s"' % _ESCAPED.sub(_escape, key)
 
@@ -101,7 +137,7 @@ def _scalar(item, where):
     if isinstance(item, int):
         return str(int(item))
     if isinstance(item, float):
-        if item != item or item in (float('inf'), float('-inf')):
+        if math.isnan(item) or math.isinf(item):
             raise ValidationError('%s holds a number that is not finite, which is not data' % where)
         return repr(float(item))
     if isinstance(item, str):
@@ -160,7 +196,6 @@ def dump_yaml(data, header=(), where='the data'):
 # Reading YAML
 # ---------------------------------------------------------------------------
 
-_CSafeLoader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
 _QUOTE_IT = ('YAML reads it as %s, not as what is written; quote it ("%s") if it is text, or write the number '
              'without leading zeros')
 
@@ -201,23 +236,6 @@ class _Strict:
                                                 % visible(str(node.tag)), node.start_mark)
 
 
-class _Loader(_Strict, _CSafeLoader):  # pylint: disable=too-many-ancestors
-    """The strict loader on libyaml (fast)."""
-
-
-class _PureLoader(_Strict, yaml.SafeLoader):  # pylint: disable=too-many-ancestors
-    """The strict loader in Python: libyaml refuses the escape of a lone surrogate (``"\\uD800"``), which is how a
-    name that is not valid text is written; this reads it back as it was."""
-
-
-for _loader in (_Loader, _PureLoader):
-    _loader.add_constructor('tag:yaml.org,2002:int', _Strict.construct_yaml_int)
-    _loader.add_constructor('tag:yaml.org,2002:float', _Strict.construct_yaml_float)
-    _loader.add_constructor('tag:yaml.org,2002:timestamp', _Strict.construct_yaml_timestamp)
-    _loader.add_constructor('!unsafe', _Strict.construct_unsafe)
-    _loader.add_constructor(None, _Strict.construct_unknown)
-
-
 def _estimate_values(text):
     return text.count('\n') + text.count(',') + text.count('- ') + text.count(': ')
 
@@ -226,7 +244,7 @@ def _has_anchor(text):
     """Whether the text defines an anchor (&name), read from the parser's events (only when '&' appears at all)."""
     if '&' not in text:
         return None
-    for event in yaml.parse(text, Loader=_CSafeLoader):
+    for event in yaml.parse(text, Loader=_yaml()[3]):
         if getattr(event, 'anchor', None):
             return event
     return None
@@ -240,17 +258,18 @@ def load_yaml(text, path='the file'):
     if _estimate_values(text) > MAX_VALUES:
         raise FileError('%s holds more than %d values, more than a queues file or plan of %d queues needs'
                         % (visible(path), MAX_VALUES, MAX_ITEMS))
+    dummy, strict, pure, dummy2 = _yaml()
     try:
         anchor = _has_anchor(text)
         if anchor is not None:
             raise FileError('%s line %d: a YAML anchor (&%s); queues files and plans do not use anchors or aliases: '
                             'write each value out' % (visible(path), anchor.start_mark.line + 1, visible(anchor.anchor)))
         try:
-            data = yaml.load(text, Loader=_Loader)  # nosec B506: a SafeLoader  # noqa: S506
+            data = yaml.load(text, Loader=strict)  # nosec B506: a SafeLoader  # noqa: S506
         except yaml.scanner.ScannerError as exc:
             if 'invalid Unicode character escape' not in str(exc.problem):
                 raise
-            data = yaml.load(text, Loader=_PureLoader)  # nosec B506: a SafeLoader  # noqa: S506
+            data = yaml.load(text, Loader=pure)  # nosec B506: a SafeLoader  # noqa: S506
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = ' line %d' % (mark.line + 1) if mark is not None else ''
