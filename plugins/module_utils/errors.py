@@ -208,10 +208,6 @@ class TargetError(AlohubError):
     """A file made for another API or tenant than the one this task talks to: nothing was sent."""
 
 
-class StoppedError(AlohubError):
-    """The run was stopped (a signal, or the controller went away) before every update was sent."""
-
-
 class BulkFailure(AlohubError):
     """Some queues failed, or overridden found drift the API cannot fix; carries the full result."""
 

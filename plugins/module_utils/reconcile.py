@@ -36,7 +36,6 @@ from ansible_collections.alohub.callcenter.plugins.module_utils.errors import (
     NotFoundError,
     RenamedError,
     StaleError,
-    StoppedError,
     TargetError,
     TransportError,
     ValidationError,

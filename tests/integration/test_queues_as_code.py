@@ -169,7 +169,8 @@ def test_every_input_is_named_and_nothing_is_applied_by_default(sim, ansible):
             (('plan_file=plan.yml', 'queues_file=queues.yml'), 'apply.yml applies exactly one input: -e plan_file=PLAN'),
             (('plan_file=plan.yml', 'backup_dir='),
              'backup_dir is empty: apply.yml always writes a backup before it changes anything'),
-            (('{"alohub_inbound_queues": [{"id": 1001226, "strategy": 3}]}',), 'does not take -e alohub_inbound_queues (that is what a queues file holds: name the file instead); nothing was sent')]:
+            (('{"alohub_inbound_queues": [{"id": 1001226, "strategy": 3}]}',),
+             'does not take -e alohub_inbound_queues (that is what a queues file holds: name the file instead); nothing was sent')]:
         run = playbook(ansible, sim, 'apply', *args)
         assert run.rc == 2 and run.all_requests == [], (args, run.output)
         assert says in run.output, (args, run.output[-1500:])

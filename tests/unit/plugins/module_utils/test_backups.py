@@ -130,7 +130,7 @@ def test_the_backup_is_on_disk_before_the_first_put_and_records_each_accepted_on
     class Watching(fake_api):
         def request(self, method, path, params=None, body=None):
             if method == 'PUT':
-                backup, = [p for p in (tmp_path / 'b').iterdir()]
+                backup, = list((tmp_path / 'b').iterdir())
                 data = load(str(backup))
                 seen.append(([item['id'] for item in data['alohub_plan']], data[backups.ACCEPTED_KEY]))
             return super().request(method, path, params, body)
