@@ -106,6 +106,7 @@ def promotion_lines(result, source, target):
     """A promotion, for people: a verdict, then a table of every queue by name, where it is and what happens to it."""
     result = result or {}
     source, target = visible(str(source)), visible(str(target))
+    cannot_fix = [u for u in result.get('unmanageable') or [] if u.get('id') is not None]
     rows = []
     for entry in result.get('results') or []:
         status = entry.get('status')
@@ -113,24 +114,30 @@ def promotion_lines(result, source, target):
             status, visible(str(entry.get('error'))))
         if status == 'ambiguous':
             where += ' (ids %s)' % ', '.join(str(i) for i in entry.get('matching_ids') or [])
-        if status == 'unmanageable':
-            where += ': %s' % '; '.join(visible(str(u.get('reason'))) for u in result.get('unmanageable') or []
-                                        if u.get('id') == entry.get('id'))
         if status == 'would_change':
             where += ': %s' % ', '.join(
                 '%s %s -> %s' % (c['setting'], queue_model.setting_value(c['setting'], c['before']),
                                  queue_model.setting_value(c['setting'], c['after'])) for c in entry.get('changes') or [])
+        # What the API cannot make the same (a setting the source leaves unset while the target has it), whether or not
+        # the queue also changes: after the apply, the two still differ there.
+        reasons = [visible(str(u.get('reason'))) for u in cannot_fix if u.get('id') == entry.get('id')
+                   and status != 'unmanaged']
+        if reasons:
+            where += ('; but cannot be made the same: ' if status == 'would_change' else ': ') + '; '.join(reasons)
         rows.append((visible(str(entry.get('name'))), entry.get('id'), where))
     unresolved = [r for r in result.get('results') or [] if r.get('status') in UNRESOLVED]
     changes = sum(1 for r in result.get('results') or [] if r.get('status') == 'would_change')
     if result.get('status') == 'failed' and not result.get('results'):
         return ['ERROR: the promotion could not be planned: %s' % visible(str(result.get('msg')))]
     names = [str(r.get('name')) for r in unresolved]
-    lines = ['%s: %d queue(s) of %s would change in %s; %d cannot be resolved by name in %s%s' % (
+    resolved_ids = set(r.get('id') for r in result.get('results') or [] if r.get('status') not in ('unmanaged',))
+    differing = len(set(u.get('id') for u in cannot_fix if u.get('id') in resolved_ids))
+    lines = ['%s: %d queue(s) of %s would change in %s; %d cannot be resolved by name in %s%s%s' % (
         'NOT PROMOTABLE' if unresolved else 'PROMOTION', changes, source, target, len(unresolved), target,
         ' (%s): leave them out with -e \'{"exclude": %s}\', or make the names match' % (
             ', '.join(visible(name) for name in names), visible(json.dumps(names, ensure_ascii=False)))
-        if unresolved else '')]
+        if unresolved else '',
+        '; %d will still differ where the API cannot clear a setting (below)' % differing if differing else '')]
     width = max([len(name) for name, dummy, dummy2 in rows] + [4])
     lines.append('%-*s  %-10s  %s' % (width, 'name', 'target id', 'where, and what happens'))
     for name, queue_id, where in sorted(rows, key=lambda row: (row[0], str(row[1]))):
@@ -195,8 +202,7 @@ def _ids(queues):
     for queue in queues:
         if isinstance(queue.get('id'), int):
             yield queue['id']
-        for other in queue.get('matching_ids') or []:
-            yield other
+        yield from queue.get('matching_ids') or []
 
 
 def _queue_label(queue):

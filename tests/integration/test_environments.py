@@ -66,8 +66,8 @@ def test_a_base_file_and_an_overlay_per_environment(sim, ansible):
     assert run.rc == 0 and puts(run) == [], run.output
     assert all(e['tenant'] == ACME and e['tenant_header'] == ACME for e in run.all_requests)
     plan = load_data(ansible.workdir / 'prod.plan.yml')
-    assert [(i['id'], i['name']) for i in plan['alohub_plan']] == [(1001201, 'sales'), (1001202, 'billing'),
-                                                                    (1001200, 'reception')]
+    assert [(i['id'], i['name']) for i in plan['alohub_plan']] == [
+        (1001201, 'sales'), (1001202, 'billing'), (1001200, 'reception')]
     assert plan['alohub_plan'][0]['after'] == dict(max_wait_sec=90, announce_position=True)   # prod's sales is vip already
     assert plan['alohub_plan_meta']['tenant_id'] == ACME and plan['alohub_plan_meta']['overlay_file'] == str(prod)
     # Apply in prod: check mode, for real, and again.
@@ -146,6 +146,9 @@ def test_promote_dev_to_prod_through_a_reviewed_plan(sim, ansible):
     assert rows['test'].split()[1:] == ['1001226', 'only', 'in', 'alohub-prod']
     assert rows['support'].endswith('several in alohub-prod (ids 1001203, 1001217)')
     assert 'will change' in rows['sales'] and 'max_wait_sec 60 -> 75' in rows['sales']
+    # Dev's billing has no hold music, prod's has: the API cannot clear it, and the table says so beside the changes.
+    assert rows['billing'].split('; but cannot be made the same: ')[1].startswith(
+        'dev entry 4 (billing) leaves moh_file_id unset while the queue has "jazz.mp3"'), rows['billing']
     # The shared queues only, and support left out by name: a plan for prod, every queue resolved by name.
     run = play(ansible, sim, 'promote', 'source=dev', 'alohub_environment=prod', 'plan_file=promote.plan.yml',
                '{"include": ["sales", "billing", "reception", "shipping", "s*"], "exclude": ["support", "security"]}')

@@ -133,13 +133,16 @@ def drift_result():
 def test_promotion_lines_a_verdict_then_every_queue_by_name():
     result = drift_result()
     result['excluded'] = ['test', 'zz\x1b[2J']
+    # A queue that changes and still differs where the API cannot clear a setting says both.
+    result['unmanageable'].append(dict(id=1, name='a', setting='moh_file_id', reason='dev entry 1 (a) leaves moh_file_id unset'))
     lines = promotion_lines(result, 'dev', 'prod')
     assert lines[0] == ('NOT PROMOTABLE: 1 queue(s) of dev would change in prod; 4 cannot be resolved by name in prod '
                         '(gone, c, support, old): leave them out with -e \'{"exclude": ["gone", "c", "support", "old"]}\', '
-                        'or make the names match')
+                        'or make the names match; 2 will still differ where the API cannot clear a setting (below)')
     assert lines[1:] == [
         'name     target id   where, and what happens',
-        'a        1           will change: strategy 1 (normal) -> 2 (vip)',
+        'a        1           will change: strategy 1 (normal) -> 2 (vip); but cannot be made the same: dev entry 1 (a) '
+        'leaves moh_file_id unset',
         'b        2           cannot be made the same: q.yml entry 2 (b) leaves moh_file_id unset',
         'c        4           failed: GET ... failed: HTTP 503',
         'gone     3           only in dev',
@@ -148,7 +151,8 @@ def test_promotion_lines_a_verdict_then_every_queue_by_name():
         'ui       9           only in prod',
         'left out (include/exclude): 2 queue(s) of dev: test, zz\\x1b[2J',
     ]
-    clean = dict(status='ok', results=[r for r in result['results'] if r['status'] in ('would_change', 'unmanaged')])
+    clean = dict(status='ok', results=[r for r in result['results'] if r['status'] in ('would_change', 'unmanaged')],
+                 unmanageable=[u for u in result['unmanageable'] if u['id'] == 9])   # the unmanaged queue: not counted
     assert promotion_lines(clean, 'queues/base.yml', 'prod')[0] == (
         'PROMOTION: 1 queue(s) of queues/base.yml would change in prod; 0 cannot be resolved by name in prod')
     assert promotion_lines(dict(status='failed', msg='GET x failed: HTTP 401\x07', results=[]), 'dev', 'prod') == [
