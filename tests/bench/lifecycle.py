@@ -1,8 +1,10 @@
-"""The queues-as-code life cycle on a large tenant: plan, apply from the plan, rollback; and a promotion, dev -> prod.
+"""The queues-as-code life cycle on a large tenant: plan, apply from the plan, rollback; a promotion; the write-ahead backup.
 
-    make bench-lifecycle                      # 500 queues, 10 % and 100 % drift: life cycle and promotion
+    make bench-lifecycle                                        # 500 queues, 10 % and 100 % drift: life cycle and promotion
+    make bench-lifecycle BENCH_ARGS='--compare-with 78c2b5a'    # and apply A/B against 1.1 (the write-ahead backup)
     python tests/bench/lifecycle.py --queues 2000 --drift 100 --latency-ms 20
     python tests/bench/lifecycle.py --parts promotion
+    python tests/bench/lifecycle.py --parts write-ahead --compare-with 78c2b5a --rounds 8
 
 Life cycle: for each drift it resets the simulator to the benchmark's generated tenant (tests/bench/bench.py),
 writes a queues file that differs in ``percent`` % of the queues, then runs the real playbooks:
@@ -21,13 +23,29 @@ dev with key_by=name and promote.yml -e source_file, whose plan must be the live
 only PUTs are the apply's, to prod; afterwards prod's settings equal dev's, queue by name, and
 nothing else of prod, nor anything of dev, changed.
 
-Results go to stdout and tests/output/bench/lifecycle.md.
+Write-ahead backup (``--compare-with REV``: a revision, archived from git, or a directory holding
+the collection, such as a work tree of it): 2.0 writes the backup before the first PUT and appends
+each accepted id as its answer arrives (plugins/module_utils/backups.py, Journal), 1.1 (78c2b5a)
+wrote it with role tasks after the module returned. Each tree makes the drift's plan once with its
+own plan.yml; then, in ``--rounds`` interleaved rounds, the tenant is reset before every run and each
+tree's apply.yml -e plan_file runs (REV then this tree, the other way round every second round, so
+that neither always runs first). Those two differ in all that changed between the trees, not only in
+the backup, so each round also runs this tree's inbound_queues module alone on its plan
+(tests/bench/playbooks/apply_plan.yml) with and without backup_dir, which differ in the backup only;
+and the Journal is timed in process (written, one synced append per item, finished).
+
+Speed is reported as ratios within the run, never asserted. Results go to stdout and
+tests/output/bench/lifecycle.md.
 """
 
 import argparse
+import datetime
+import io
 import os
+import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections import Counter
@@ -37,18 +55,20 @@ import yaml
 
 from ansible.parsing.dataloader import DataLoader
 
-from bench import API_KEY, TENANT, desired_state, drifted_indices, server_records  # same directory
+from bench import API_KEY, TENANT, check_converged, desired_state, drifted_indices, server_records  # same directory
 
 from alohub_sim.harness import Simulator
 
 REPO = Path(__file__).resolve().parents[2]
 OUTPUT = REPO / 'tests' / 'output' / 'bench'
+APPLY_PLAN = Path(__file__).resolve().parent / 'playbooks' / 'apply_plan.yml'
 LIST = '/v1/queues/inbound'
-PARTS = ('lifecycle', 'promotion')
+PARTS = ('lifecycle', 'promotion', 'write-ahead')
 
 # The promotion's environments: one tenant each, the same queue names under other ids.
 ENVIRONMENTS = {'dev': ('90000010', 'sk_bench_dev', 6000000), 'prod': ('90000020', 'sk_bench_prod', 8000000)}
 SETTINGS = ('strategy', 'musicinQueue', 'timeWait', 'nguongRanhRoi')   # the API fields a promotion copies
+ACCEPTED_KEY = 'alohub_backup_accepted'   # in a 2.0 backup only (plugins/module_utils/backups.py)
 
 
 class Tree:
@@ -276,21 +296,139 @@ def promotion(sim, tree, workdir, args, sim_config):
     return lines
 
 
+# ---------------------------------------------------------------------------
+# The write-ahead backup: apply.yml A/B against another tree, the module with and without backup_dir
+# ---------------------------------------------------------------------------
+
+def other_tree(spec, workdir):
+    """The tree to compare with: a directory holding the collection, or a revision of this repository, archived."""
+    if Path(spec).is_dir():
+        return Tree('other', Path(spec).resolve(), workdir), Path(spec).name
+    short = subprocess.run(['git', '-C', str(REPO), 'rev-parse', '--short', '%s^{commit}' % spec], capture_output=True,
+                           text=True, check=False)
+    if short.returncode != 0:
+        raise SystemExit('--compare-with %s: neither a directory nor a revision of %s: %s' % (spec, REPO, short.stderr.strip()))
+    root = workdir / ('tree-%s' % short.stdout.strip())
+    root.mkdir()
+    archive = subprocess.run(['git', '-C', str(REPO), 'archive', '--format=tar', short.stdout.strip()], capture_output=True,
+                             check=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(root, filter='data')
+    return Tree('other', root, workdir), short.stdout.strip()
+
+
+def journal_seconds(tree, directory, count, repeat=7):
+    """Medians, in process, of the Journal of a ``count``-item apply: (written and synced, ``count`` synced appends, finished)."""
+    if str(tree.collections) not in sys.path:
+        sys.path.insert(0, str(tree.collections))
+    from ansible_collections.alohub.callcenter.plugins.module_utils import backups   # pylint: disable=import-outside-toplevel
+    items = [dict(id=index, name='queue-%05d' % index, before=dict(strategy=2, max_wait_sec=150),
+                  after=dict(strategy=1, max_wait_sec=120)) for index in range(count)]
+    meta = dict(kind='backup', format=backups.FORMAT, operation='apply', created='2026-01-01T00:00:00Z', api_url='http://sim',
+                tenant_id=TENANT)
+    phases = []
+    for dummy in range(repeat):
+        started = time.perf_counter()
+        journal = backups.Journal(str(directory), dict(tenant_id=TENANT), meta, items, datetime.datetime.now(datetime.timezone.utc))
+        written = time.perf_counter()
+        for item in items:
+            journal.accepted_update(item['id'])
+        appended = time.perf_counter()
+        os.unlink(journal.finish())
+        phases.append((written - started, appended - written, time.perf_counter() - appended))
+    return tuple(statistics.median(phase) for phase in zip(*phases))
+
+
+def write_ahead(sim, tree, workdir, args, sim_config):
+    other, other_label = other_tree(args.compare_with, workdir)
+    here_label = subprocess.run(['git', '-C', str(REPO), 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True,
+                                check=False).stdout.strip() or 'this tree'
+    arms = (('%s apply.yml' % other_label, other, 'apply'), ('%s apply.yml' % here_label, tree, 'apply'),
+            ('%s module, backup_dir' % here_label, tree, 'module+backup'), ('%s module, no backup' % here_label, tree, 'module'))
+    records = server_records(args.queues)
+    tables = []
+    for percent in args.drift:
+        desired = desired_state(records, drifted_indices(args.queues, percent))
+        walls, requests, written_as = dict((arm, []) for arm in arms), {}, {}
+        for which in (other, tree):
+            cwd = workdir / ('ab-%s-%d' % (which.label, percent))
+            cwd.mkdir()
+            (cwd / 'queues.yml').write_text(yaml.safe_dump({'alohub_inbound_queues': desired}))
+            sim.reset({TENANT: dict(keys={API_KEY: ['queue']}, queues=records)})
+            sim.config(**sim_config)
+            run_playbook(sim, which, cwd, 'plan', 'queues_file=queues.yml', 'plan_file=plan.yml')
+        for index in range(args.rounds):
+            # Each pair (REV and this tree's apply.yml, the module with and without backup_dir) runs A B, then B A.
+            for arm in [arm for pair in (arms[:2], arms[2:]) for arm in (pair if index % 2 == 0 else pair[::-1])]:
+                label, which, how = arm
+                cwd = workdir / ('ab-%s-%d' % (which.label, percent))
+                clear_backups(cwd)
+                sim.reset({TENANT: dict(keys={API_KEY: ['queue']}, queues=records)})
+                sim.config(**sim_config)
+                if how == 'apply':
+                    seconds, log = run_playbook(sim, which, cwd, 'apply', 'plan_file=plan.yml')
+                else:
+                    seconds, log = run_playbook(sim, which, cwd, APPLY_PLAN, 'plan_file=%s' % (cwd / 'plan.yml'),
+                                                'backup_dir=%s' % (cwd / 'alohub-backups' if how == 'module+backup' else ''))
+                problems = check_converged(sim, records, desired)
+                if problems:
+                    raise SystemExit('%s, %d %% drift: %s' % (label, percent, '; '.join(problems[:5])))
+                written = sorted((cwd / 'alohub-backups').glob('*.yml')) if (cwd / 'alohub-backups').exists() else []
+                written_as[arm] = 'none' if not written else (
+                    'write-ahead' if ACCEPTED_KEY in written[-1].read_text() else 'after the module')
+                walls[arm].append(seconds)
+                requests[arm] = counts(log)
+        tables.append((percent, walls, requests, written_as, journal_seconds(tree, workdir / 'journal', len(
+            drifted_indices(args.queues, percent)))))
+    lines = ['# The write-ahead backup: apply.yml of %s and of %s, %d queues' % (other_label, here_label, args.queues), '',
+             'Interleaved rounds (each pair of columns A B, then B A), the tenant reset before every run; each tree applies the '
+             'plan its own plan.yml made. The '
+             'module rows run %s\'s inbound_queues alone on its plan (tests/bench/playbooks/apply_plan.yml), with and '
+             'without backup_dir: they differ in the backup only. Wall time of `ansible-playbook`; requests = all (list '
+             'pages / GET / PUT); backup = how the run\'s backup was written.' % here_label, '']
+    for percent, walls, requests, written_as, dummy in tables:
+        lines += ['| %d %% drift | %s |' % (percent, ' | '.join(arm[0] for arm in arms)),
+                  '|---|%s' % ('---:|' * len(arms))]
+        for index in range(args.rounds):
+            lines.append('| round %d | %s |' % (index + 1, ' | '.join('%.2f s' % walls[arm][index] for arm in arms)))
+        lines.append('| **median** | %s |' % ' | '.join('**%.2f s**' % statistics.median(walls[arm]) for arm in arms))
+        lines.append('| requests | %s |' % ' | '.join(requests[arm] for arm in arms))
+        lines.append('| backup | %s |' % ' | '.join(written_as[arm] for arm in arms))
+        lines.append('')
+    lines += ['| drift | %s / %s apply.yml (medians) | module: backup_dir / none (medians) | Journal in process: items, written + '
+              'appends + finished |' % (here_label, other_label), '|---:|---:|---:|---|']
+    for percent, walls, dummy, dummy2, journal in tables:
+        median = dict((arm, statistics.median(walls[arm])) for arm in arms)
+        lines.append('| %d %% | %.2f | %.2f | %d: %s = %.0f ms |' % (
+            percent, median[arms[1]] / median[arms[0]], median[arms[2]] / median[arms[3]], len(drifted_indices(args.queues, percent)),
+            ' + '.join('%.1f' % (phase * 1000) for phase in journal), sum(journal) * 1000))
+    return lines
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--queues', type=int, default=500)
     parser.add_argument('--drift', type=int, nargs='+', default=[10, 100], help='percent of queues that differ')
     parser.add_argument('--latency-ms', type=int, default=20, help='latency the simulator adds to every request')
     parser.add_argument('--page-size-cap', type=int, default=50)
-    parser.add_argument('--parts', nargs='+', choices=PARTS, default=list(PARTS), help='what to measure (default: both)')
+    parser.add_argument('--parts', nargs='+', choices=PARTS, help='what to measure (default: lifecycle and promotion, '
+                        'and write-ahead with --compare-with)')
+    parser.add_argument('--compare-with', metavar='REV', help='a revision of this repository (78c2b5a is 1.1) or a '
+                        'directory holding the collection, whose apply.yml the write-ahead part runs against this tree\'s')
+    parser.add_argument('--rounds', type=int, default=6, help='interleaved rounds of the write-ahead part (at least 3; even: each order as often)')
     args = parser.parse_args(argv)
+    parts = args.parts or ['lifecycle', 'promotion'] + (['write-ahead'] if args.compare_with else [])
+    if 'write-ahead' in parts and not args.compare_with:
+        parser.error('the write-ahead part needs --compare-with REV (e.g. 78c2b5a, the 1.1 line)')
+    if args.rounds < 3:
+        parser.error('--rounds must be at least 3: a median of fewer says little')
     sim_config = dict(latency_ms=args.latency_ms, page_size_cap=args.page_size_cap, tenant_limit=0, route_limit=0)
     sections = []
     with Simulator() as sim, tempfile.TemporaryDirectory(prefix='alohub-lifecycle-') as workdir:
         workdir = Path(workdir)
         tree = Tree('this', REPO, workdir)
-        for part, measure in (('lifecycle', lifecycle), ('promotion', promotion)):
-            if part in args.parts:
+        for part, measure in (('lifecycle', lifecycle), ('promotion', promotion), ('write-ahead', write_ahead)):
+            if part in parts:
                 sections.append('\n'.join(measure(sim, tree, workdir, args, sim_config)))
                 print(sections[-1] + '\n', flush=True)
     OUTPUT.mkdir(parents=True, exist_ok=True)
