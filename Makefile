@@ -134,7 +134,7 @@ check-queues: venv collection-link ## validate a queues file offline, no key nee
 bench: venv collection-link ## the benchmark, tests/bench/bench.py (not part of make test; BENCH_ARGS=--quick)
 	@$(TEST_ENV) "$(VPY)" tests/bench/bench.py $(BENCH_ARGS)
 
-bench-lifecycle: venv collection-link ## plan, apply from the plan and rollback on a 500-queue tenant: times, requests, the race window
+bench-lifecycle: venv collection-link ## plan, apply, rollback and a dev -> prod promotion of 500 queues: times, requests, the race window (BENCH_ARGS='--compare-with 78c2b5a': apply A/B, the write-ahead backup)
 	@$(TEST_ENV) "$(VPY)" tests/bench/lifecycle.py $(BENCH_ARGS)
 
 # make test runs a few crash trials (test_crash_trials.py); this runs the full set, one after another, printing each.
