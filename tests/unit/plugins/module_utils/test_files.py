@@ -35,22 +35,18 @@ def test_a_new_file_is_written_whole_and_follows_the_umask(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ['queues.yml']   # no temporary file left behind
 
 
-def test_under_umask_077_a_new_file_is_private(tmp_path):
-    old = os.umask(0o077)
+@pytest.mark.parametrize('umask, text, kind, expected', [
+    (0o077, QUEUES, 'queues', 0o600),   # a new file follows the umask: private under 077
+    (0o022, QUEUES, 'queues', 0o644),   # an export is meant to be shared (committed to git)
+    (0, PLAN, 'plan', 0o600),           # a plan is private whatever the umask
+])
+def test_a_new_file_follows_the_umask_but_a_plan_is_always_private(tmp_path, umask, text, kind, expected):
+    old = os.umask(umask)
     try:
-        write(str(tmp_path / 'q.yml'), QUEUES, 'queues')
+        write(str(tmp_path / 'file.yml'), text, kind)
     finally:
         os.umask(old)
-    assert mode(tmp_path / 'q.yml') == 0o600
-
-
-def test_a_plan_is_0600_whatever_the_umask(tmp_path):
-    old = os.umask(0)
-    try:
-        write(str(tmp_path / 'plan.yml'), PLAN, 'plan')
-    finally:
-        os.umask(old)
-    assert mode(tmp_path / 'plan.yml') == 0o600
+    assert mode(tmp_path / 'file.yml') == expected
 
 
 def test_an_existing_file_keeps_its_mode(tmp_path):
