@@ -64,6 +64,13 @@ options:
         backup.
     type: bool
     default: false
+  target:
+    description:
+      - The API and tenant the file is for, as the C(target) of an M(alohub.callcenter.inbound_queues) result
+        (C(api_url), C(tenant_id), C(tenant_queue_ids)). Written into the file's metadata after its C(kind) and
+        C(format), in place of any given there; a null C(tenant_id) stays null.
+    type: dict
+    version_added: 2.0.0
 seealso:
   - plugin: alohub.callcenter.data_file
     plugin_type: lookup
@@ -75,8 +82,9 @@ EXAMPLES = r'''
     path: queues.yml
     kind: queues
     data:
-      alohub_file_meta: {kind: queues, api_url: "{{ current.target.api_url }}", tenant_id: "{{ current.target.tenant_id }}"}
+      alohub_file_meta: {kind: queues, format: 1}
       alohub_inbound_queues: "{{ current.gathered }}"
+    target: "{{ current.target }}"
   delegate_to: localhost
 '''
 
@@ -114,7 +122,10 @@ ARGUMENT_SPEC = dict(
     content=dict(type='str'),
     header=dict(type='list', elements='str', default=[]),
     force=dict(type='bool', default=False),
+    target=dict(type='dict'),
 )
+# What target gives the metadata: where and for whom the file is.
+TARGET_KEYS = ('api_url', 'tenant_id', 'tenant_queue_ids')
 
 
 def _ids(data):
@@ -141,6 +152,20 @@ def another_tenant(new):
                     % (', '.join(str(i) for i in sorted(old_ids)[:3]), ', '.join(str(i) for i in sorted(new_ids)[:3])))
         return None
     return check
+
+
+def with_target(kind, data, target):
+    """``data`` with the target's keys in its metadata, after ``kind`` and ``format`` (a template cannot pass a null
+    through a nested option on every ansible-core line: 2.16 renders it as an empty string, so the target comes whole)."""
+    if not target or not isinstance(data, dict) or kind == 'junit':
+        return data
+    meta_key = files.META_KEYS[kind]
+    meta = data.get(meta_key) if isinstance(data.get(meta_key), dict) else {}
+    head = [(key, meta[key]) for key in ('kind', 'format') if key in meta]
+    rest = [(key, value) for key, value in meta.items() if key not in ('kind', 'format') + TARGET_KEYS]
+    data = dict(data)
+    data[meta_key] = dict(head + [(key, target.get(key)) for key in TARGET_KEYS] + rest)
+    return data
 
 
 def render(kind, data, content, header):
@@ -177,8 +202,9 @@ def main():
     params = module.params
     path = os.path.abspath(params['path'])
     try:
-        text, digest = render(params['kind'], params['data'], params['content'], params['header'])
-        same_owner = another_tenant(params['data']) if params['kind'] == 'queues' else None
+        data = with_target(params['kind'], params['data'], params['target'])
+        text, digest = render(params['kind'], data, params['content'], params['header'])
+        same_owner = another_tenant(data) if params['kind'] == 'queues' else None
         changed = files.write(path, text, params['kind'], same_owner, params['force'], module.check_mode)
     except AlohubError as exc:
         module.fail_json(msg=exc.msg, path=path)

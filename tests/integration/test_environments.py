@@ -100,22 +100,22 @@ def test_layers_that_do_not_match_name_the_file_and_entry(sim, ansible):
     stray = ansible.workdir / 'stray.yml'
     stray.write_text('alohub_inbound_queues:\n  - {name: salse, max_wait_sec: 5}\n')
     run = ansible.run_playbook(PLAYBOOKS / 'validate.yml', args=['-e', 'queues_file=%s' % base, '-e', 'overlay_file=%s' % stray])
-    assert run.rc == 2 and ('%s entry 1 (salse) matches no entry of %s: an overlay changes the settings of entries the '
-                            'base file has (by name "salse")' % (stray, base)) in run.output
+    assert run.rc == 2 and run.says('%s entry 1 (salse) matches no entry of %s: an overlay changes the settings of '
+                                    'entries the base file has (by name "salse")' % (stray, base)), run.output
     only_dev = ansible.workdir / 'only-dev.yml'
     only_dev.write_text('alohub_inbound_queues:\n  - {name: globex-main, strategy: vip}\n  - {name: support, strategy: 1}\n')
     run = play(ansible, sim, 'plan', 'alohub_environment=prod', 'queues_file=%s' % only_dev, 'plan_file=p.yml')
     assert run.rc == 2 and not (ansible.workdir / 'p.yml').exists(), run.output
-    assert '%s entry 1 (globex-main): no inbound queue of this tenant is named "globex-main"' % only_dev in run.output
-    assert '%s entry 2 (support): 2 inbound queues are named "support" (ids 1001203, 1001217)' % only_dev in run.output
+    assert run.says('%s entry 1 (globex-main): no inbound queue of this tenant is named "globex-main"' % only_dev)
+    assert run.says('%s entry 2 (support): 2 inbound queues are named "support" (ids 1001203, 1001217)' % only_dev)
 
 
 def test_a_portable_export_refuses_names_that_are_not_unique(sim, ansible):
     environments(ansible.workdir)
     run = play(ansible, sim, 'export', 'alohub_environment=prod', 'queues_file=prod-by-name.yml', 'key_by=name')
     assert run.rc == 2 and not (ansible.workdir / 'prod-by-name.yml').exists(), run.output
-    assert ('key_by=name: 1 name(s) are shared by several queues of this tenant, so they cannot stand for one queue: '
-            '"support": queues 1001203, 1001217; nothing was written') in run.output
+    assert run.says('key_by=name: 1 name(s) are shared by several queues of this tenant, so they cannot stand for one '
+                    'queue: "support": queues 1001203, 1001217; nothing was written'), run.output
     # As the message says: leave them out, and the file says so.
     run = play(ansible, sim, 'export', 'alohub_environment=prod', 'queues_file=prod-by-name.yml', 'key_by=name',
                '{"exclude": ["support", "test"]}')

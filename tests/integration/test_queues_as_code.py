@@ -242,7 +242,7 @@ def test_offline_validation_rejects_what_apply_would(sim, ansible):
             ('alohub_inbound_queues:\n  - {id: 1001226, max_wait_sec: 12:30}\n', 'YAML reads it as the number 750')]:
         (workdir / 'queues.yml').write_text(text)
         run = ansible.run_playbook(PLAYBOOKS / 'validate.yml', args=['-e', 'queues_file=queues.yml'])
-        assert run.rc == 2 and run.all_requests == [] and says in run.output, run.output
+        assert run.rc == 2 and run.all_requests == [] and run.says(says), run.output
 
 
 def test_drift_says_what_it_saw_in_every_report(sim, ansible):
@@ -358,8 +358,8 @@ def test_validate_needs_no_key_and_no_network(sim, ansible):
                                         body=dict(strategy=2, max_wait_sec='180'))
     write_queues(workdir / 'queues.yml', [dict(id=1001226, strategy=1, strategy_name='vip')])
     run = ansible.run_playbook(PLAYBOOKS / 'validate.yml', args=['-e', 'queues_file=queues.yml'])
-    assert run.rc == 2 and ('queues.yml entry 1 (id 1001226): strategy_name is "vip" but queues.yml entry 1 (id 1001226): '
-                            'strategy is 1 (normal)') in run.output
+    assert run.rc == 2 and run.says('queues.yml entry 1 (id 1001226): strategy_name is "vip" but queues.yml entry 1 '
+                                    '(id 1001226): strategy is 1 (normal)'), run.output
 
 
 @pytest.mark.release

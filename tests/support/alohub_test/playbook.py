@@ -46,6 +46,11 @@ class Run:
     def output(self):
         return self.stdout + self.stderr
 
+    def says(self, text):
+        """Whether the run printed ``text``: as it is, or inside a result printed as JSON (2.16 prints a
+        failed task's ``msg`` that way, with its double quotes escaped)."""
+        return text in self.output or text in self.output.replace('\\"', '"')
+
     @property
     def hosts(self):
         return sorted(set(t.get('host') for t in self.tasks))

@@ -75,6 +75,28 @@ def test_tenant_ids_that_differ_tell_tenants_apart(run_main, tmp_path):
     assert run.failed and 'is a queues file of tenant 20260310, not of tenant 20260311' in run.msg
 
 
+def test_target_fills_the_metadata_in_order_and_keeps_a_null_tenant(run_main, tmp_path):
+    """The target comes whole (a templated nested null is an empty string on 2.16): its keys follow kind and format,
+    replace what the data says of them, and a null tenant_id stays null."""
+    path = str(tmp_path / 'queues.yml')
+    data = dict(alohub_file_meta=dict(kind='queues', format=1, api_url='', tenant_id='', exported='now'),
+                alohub_inbound_queues=[dict(id=1001200, strategy=1)])
+    target = dict(api_url='http://sim', tenant_id=None, tenant_queue_ids=[1001200])
+    assert run_main('data_file', dict(path=path, kind='queues', data=data, target=target)).changed
+    meta = files.load_yaml(read(path))['alohub_file_meta']
+    assert list(meta) == ['kind', 'format', 'api_url', 'tenant_id', 'tenant_queue_ids', 'exported']
+    assert meta['api_url'] == 'http://sim' and meta['tenant_id'] is None and meta['tenant_queue_ids'] == [1001200]
+    # The same tenant under another id list is still this tenant's file; another tenant's is refused.
+    other = dict(target, tenant_queue_ids=[2002000])
+    data['alohub_inbound_queues'] = [dict(id=2002000, strategy=1)]
+    run = run_main('data_file', dict(path=path, kind='queues', data=data, target=other))
+    assert run.failed and 'is a queues file of another tenant' in run.msg
+    # A JUnit report has no metadata to fill.
+    junit, xml = str(tmp_path / 'drift.xml'), '%s\n<testsuites/>\n' % files.JUNIT_MARK
+    assert run_main('data_file', dict(path=junit, kind='junit', content=xml, target=target)).changed
+    assert read(junit) == xml
+
+
 def test_a_document_must_say_what_it_is(run_main, tmp_path):
     run = run_main('data_file', dict(path=str(tmp_path / 'q.yml'), kind='queues', data=dict(alohub_inbound_queues=[])))
     assert run.failed and run.msg == 'data must hold alohub_file_meta with kind: queues, so the file says what it is'
