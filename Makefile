@@ -7,7 +7,7 @@ SHELL := /bin/bash
 MAKEFLAGS += --no-print-directory
 
 # The ansible-core lines under test, each with its Python series and venv: hacking/ansible-lines.
-# The first is the default (.venv). LINE=2.19 selects another for any target (`make units LINE=2.19`);
+# The first is the default (.venv). LINE=2.16 selects another for any target (`make units LINE=2.19`);
 # VENV, ANSIBLE_CORE, PYTHON_SERIES and PYTHON still override one by one.
 LINES_FILE := $(CURDIR)/hacking/ansible-lines
 ALL_LINES := $(shell awk '!/^[[:space:]]*\#/ && NF {print $$1}' '$(LINES_FILE)')
@@ -55,7 +55,7 @@ TEST_ENV := PATH="$(VENV)/bin:$$PATH" \
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
-venv: ## the line's venv (.venv; LINE=2.19 -> .venv-2.19) with ansible-core and the dev tools (idempotent)
+venv: ## the line's venv (.venv; LINE=2.16 -> .venv-2.16) with ansible-core and the dev tools (idempotent)
 	@hacking/venv.sh
 	@# The newest line's venv holds ansible-rulebook, whose rules engine needs a Java 17+ runtime.
 	@if [ "$(LINE)" = "$(DEFAULT_LINE)" ]; then hacking/java.sh; fi
@@ -74,9 +74,14 @@ units: venv collection-link ## pytest tests/unit, in process (on xdist workers: 
 # a file's tests stay on one worker, so its module-scoped playbook runs happen once; 0 = no xdist).
 # Tests whose subject does not depend on the ansible-core line run on the newest line only: the
 # release tooling (mark `release`) and the HTTP client's behaviour under faults, races and rate
-# limits (mark `line_independent`). INTEGRATION_MARKS= runs everything on any line.
+# limits (mark `line_independent`). The shipped playbooks, the role and interrupted runs (mark
+# `template_engine`) depend on ansible-core's template engine and worker model, of which the lines
+# hold two generations (2.16-2.18; 2.19 and later): they run on the newest and the oldest line.
+# The lines between run the module layer (arguments, module_defaults, no_log, environment fallbacks).
+# INTEGRATION_MARKS= runs everything on any line.
 PYTEST_WORKERS ?= auto
-INTEGRATION_MARKS ?= $(if $(filter $(LINE),$(DEFAULT_LINE)),,not release and not line_independent)
+OLDEST_LINE := $(lastword $(ALL_LINES))
+INTEGRATION_MARKS ?= $(if $(filter $(LINE),$(DEFAULT_LINE)),,not release and not line_independent$(if $(filter $(LINE),$(OLDEST_LINE)),, and not template_engine))
 coverage: venv collection-link ## in-process coverage of plugins/modules and plugins/module_utils by tests/unit (target: 97 %)
 	@$(TEST_ENV) "$(VPY)" -m pytest tests/unit -q -p no:cacheprovider -n $(PYTEST_WORKERS) \
 		--cov=ansible_collections.alohub.callcenter.plugins.modules \
@@ -109,13 +114,12 @@ molecule: venv collection-link ## molecule test for every scenario (extensions/m
 TEST_STEPS ?= venv,changelog-lint,units,sanity,lint,docs,molecule,soak-quick,integration
 MATRIX_STEPS ?= venv,units,integration
 # Sanity also runs on the oldest line (the ansible-core floor of meta/runtime.yml's requires_ansible).
-OLDEST_LINE := $(lastword $(ALL_LINES))
 OLDEST_STEPS ?= $(MATRIX_STEPS),sanity
 test: ## everything CI runs: the default line in full, units + integration on every other line
 	@TEST_NAME=test hacking/test.sh $(DEFAULT_LINE):$(TEST_STEPS) \
 		$(foreach l,$(filter-out $(DEFAULT_LINE),$(ALL_LINES)),$(l):$(if $(filter $(l),$(OLDEST_LINE)),$(OLDEST_STEPS),$(MATRIX_STEPS)))
 
-matrix: ## venv + units + integration on each line (LINES='2.19 2.20' for some)
+matrix: ## venv + units + integration on each line (LINES='2.16 2.20' for some)
 	@TEST_NAME=matrix hacking/test.sh $(foreach l,$(LINES),$(l):$(MATRIX_STEPS))
 
 build: venv ## ansible-galaxy collection build (of the files git would commit) into .build/dist
@@ -170,5 +174,5 @@ clean: ## remove .build/, tests/output/ and Python caches (keeps the venvs)
 	rm -rf "$(BUILD)" tests/output .pytest_cache
 	find . \( -path './.venv*' -o -path ./.git \) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
-distclean: clean ## clean, and remove every line's venv too (.venv, .venv-2.19, ...)
+distclean: clean ## clean, and remove every line's venv too (.venv, .venv-2.16, ...)
 	rm -rf $(foreach l,$(ALL_LINES),"$(CURDIR)/$(shell awk -v l='$(l)' '$$1 == l {print $$4; exit}' '$(LINES_FILE)')")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run make targets on the ansible-core lines of hacking/ansible-lines and print one summary table.
-#   hacking/test.sh PLAN...     each PLAN is LINE:TARGET[,TARGET...], e.g. 2.21:venv,units 2.19:venv,units
+#   hacking/test.sh PLAN...     each PLAN is LINE:TARGET[,TARGET...], e.g. 2.21:venv,units 2.16:venv,units
 # `make test` and `make matrix` build the plan (see the Makefile). Every step is `make TARGET LINE=LINE`
 # (which selects that line's venv, Python and ansible-core), timed, and reported in a table with a
 # row per line and a column per target:  ok 12s | FAIL 3s | not run (an earlier step failed) | - .

@@ -49,7 +49,7 @@ else
     rm -rf "$venv"
     "$python" -m venv "$venv"
 fi
-# Git ignores the venv whatever its name (.venv-2.19 ...), as Python 3.13's venv does by itself;
+# Git ignores the venv whatever its name (.venv-2.16 ...), as Python 3.13's venv does by itself;
 # so does hacking/collection-tree.sh, which copies only what git would commit.
 echo '*' >"$venv/.gitignore"
 pip=("$venv/bin/python" -m pip --disable-pip-version-check)

@@ -34,6 +34,9 @@ from conftest import ACME, ACME_KEY, REPO
 from alohub_test.playbook import load_data
 from alohub_test.playenv import BIN, playbook_env
 
+# The playbooks, the role and interrupted runs: on the newest and the oldest ansible-core line (tests/pytest.ini).
+pytestmark = pytest.mark.template_engine
+
 PLAYBOOKS = REPO / 'playbooks'
 TRIALS = int(os.environ.get('ALOHUB_CRASH_TRIALS', '4'))
 SEED = int(os.environ.get('ALOHUB_CRASH_SEED', '20261203'))

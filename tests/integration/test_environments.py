@@ -11,11 +11,15 @@ Every step that changes something is run in check mode, for real, and again.
 import shutil
 import subprocess
 
+import pytest
 import yaml
 
 from conftest import ACME, ACME_KEY, GLOBEX, GLOBEX_KEY, REPO
 from alohub_test.playbook import load_data
 from alohub_test.playenv import BIN
+
+# The playbooks, the role and interrupted runs: on the newest and the oldest ansible-core line (tests/pytest.ini).
+pytestmark = pytest.mark.template_engine
 
 PLAYBOOKS = REPO / 'playbooks'
 EXAMPLE = REPO / 'docs' / 'examples' / 'environments'

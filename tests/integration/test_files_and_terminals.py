@@ -12,10 +12,14 @@ import time
 from xml.etree import ElementTree
 
 import junitparser
+import pytest
 import yaml
 
 from conftest import ACME, ACME_KEY, REPO
 from alohub_test.playbook import load_data
+
+# The playbooks, the role and interrupted runs: on the newest and the oldest ansible-core line (tests/pytest.ini).
+pytestmark = pytest.mark.template_engine
 
 PLAYBOOKS = REPO / 'playbooks'
 LIST = '/v1/queues/inbound'

@@ -22,6 +22,9 @@ import yaml
 from conftest import ACME, ACME_KEY, BIN, GLOBEX, GLOBEX_KEY, REPO
 from alohub_test.playbook import load_data
 
+# The playbooks, the role and interrupted runs: on the newest and the oldest ansible-core line (tests/pytest.ini).
+pytestmark = pytest.mark.template_engine
+
 PLAYBOOKS = REPO / 'playbooks'
 LIST = '/v1/queues/inbound'
 SHOW = 'alohub.callcenter.inbound_queues : Show what changed, per queue and setting'

@@ -15,11 +15,15 @@ inherited, and the simulator's request log cleared before each run.
 
 import json
 
+import pytest
 import yaml
 
 from ansible.parsing.dataloader import DataLoader
 
 from conftest import ACME, ACME_KEY, REPO, expected_config
+
+# The playbooks, the role and interrupted runs: on the newest and the oldest ansible-core line (tests/pytest.ini).
+pytestmark = pytest.mark.template_engine
 
 PLAYBOOKS = REPO / 'playbooks'
 LIST = '/v1/queues/inbound'
