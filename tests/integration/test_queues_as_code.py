@@ -47,6 +47,14 @@ def shown(run, task):
     return run.result(task)['msg']
 
 
+def statuses(run):
+    """{queue id: status} of the run's inbound_queues task (the one result that has per-entry results)."""
+    found = [t['result'] for t in run.tasks if isinstance((t.get('result') or {}).get('results'), list)
+             and 'summary' in t['result']]
+    assert len(found) == 1, [t['task'] for t in run.tasks]
+    return dict((r.get('id'), r.get('status')) for r in found[0]['results'])
+
+
 def playbook(ansible, sim, name, *args, check=False, env=None, key=ACME_KEY):
     extra = []
     for arg in args:
@@ -136,6 +144,7 @@ def test_plan_apply_exactly_retry_backup_rollback_latest_twice(sim, ansible):
     # can, then fails naming the one the API cannot clear.
     run = playbook(ansible, sim, 'rollback', 'backup_file=latest', check=True)
     assert run.rc == 0 and puts(run) == [], run.output
+    assert statuses(run) == {1001226: 'would_change', 1001201: 'would_change', 1001202: 'unrestorable'}
     run = playbook(ansible, sim, 'rollback', 'backup_file=latest')
     assert run.rc == 2, run.output
     assert sorted(puts(run)) == [(item(1001201), {'announce_position': '0'}),
@@ -144,6 +153,7 @@ def test_plan_apply_exactly_retry_backup_rollback_latest_twice(sim, ansible):
         'alohub.callcenter.inbound_queues : Fail when some queue entries failed, or overridden found what the API cannot fix']
     assert ('queue 1001202 (billing): cannot restore max_wait_sec back to null: the API cannot clear a setting; clear it '
             'in the AloHub UI') in run.output
+    assert statuses(run) == {1001226: 'changed', 1001201: 'changed', 1001202: 'unrestorable'}
     now = sim.queues(ACME)
     assert now[1001226] == seed[1001226] and now[1001201] == seed[1001201] and now[1001202]['timeWait'] == '90'
     assert len(backups(workdir)) == 2  # the rollback can be undone too
