@@ -86,11 +86,17 @@ def promotion_lines(result, source, target):
     return wrap_var(reports.promotion_lines(_plain(result), str(source), str(target)))
 
 
+def _kinds_by_key(*tables):
+    """{top-level key: the kinds of file that hold it, "backup or plan"} of kind -> key tables."""
+    kinds = {}
+    for table in tables:
+        for kind, key in table.items():
+            kinds.setdefault(key, []).append(kind)
+    return dict((key, ' or '.join(sorted(names))) for key, names in kinds.items())
+
+
 # The top-level keys of the collection's files, and the kind of file each is of.
-FILE_KEYS = dict((key, ' or '.join(sorted(kind for kind, k in files.DATA_KEYS.items() if k == key))) for key in
-                 files.DATA_KEYS.values())
-FILE_KEYS.update((key, ' or '.join(sorted(kind for kind, k in files.META_KEYS.items() if k == key))) for key in
-                 files.META_KEYS.values())
+FILE_KEYS = _kinds_by_key(files.DATA_KEYS, files.META_KEYS)
 
 
 def unknown_vars(names, known, cutoff=0.85, every=False):

@@ -122,6 +122,7 @@ def latest(directory, api_url=None, tenant_id=None):
     the environments of one inventory holds the backups of each).
     """
     directory = os.path.abspath(directory)
+    api_url = shown_url(api_url) if api_url else None
     if not os.path.isdir(directory):
         raise FileError('backup_file=latest: %s is not a directory, so it holds no backup' % visible(directory))
     found = []
@@ -132,14 +133,17 @@ def latest(directory, api_url=None, tenant_id=None):
         kind, meta = files.existing_kind(path)
         if kind != 'backup' or meta.get('operation') != 'apply':
             continue
-        if api_url and meta.get('api_url') and meta['api_url'] != shown_url(api_url):
+        if api_url and meta.get('api_url') and meta['api_url'] != api_url:
             continue
         if tenant_id and meta.get('tenant_id') and str(meta['tenant_id']) != str(tenant_id):
             continue
         found.append((str(meta.get('created') or ''), name, path))
     if not found:
+        made_for = ''
+        if api_url:
+            made_for = ' made for %s' % visible(api_url)
+            if tenant_id:
+                made_for += ' (tenant %s)' % visible(str(tenant_id))
         raise FileError('backup_file=latest: %s holds no backup of an apply%s (rollbacks\' own backups are not '
-                        'picked); give the backup with -e backup_file=PATH' % (visible(directory), ' made for %s%s' % (
-                            visible(shown_url(api_url)), ' (tenant %s)' % visible(str(tenant_id)) if tenant_id else '')
-                            if api_url else ''))
+                        'picked); give the backup with -e backup_file=PATH' % (visible(directory), made_for))
     return max(found)[2]

@@ -728,13 +728,8 @@ def gather(client, key_by='id', selection=None):
     (unless the selection leaves that name out).
     """
     listing = client.list_all()
-    selection = selection or entries.Selection()
-    every = sorted(listing.queues, key=lambda queue: queue['id'])
-    queues = [queue for queue in every if selection.takes(queue['name'])]
-    excluded = []
-    for queue in every:
-        if not selection.takes(queue['name']) and queue['name'] not in excluded:
-            excluded.append(queue['name'])
+    queues, left = (selection or entries.Selection()).split(sorted(listing.queues, key=lambda queue: queue['id']))
+    excluded = list(dict.fromkeys(left))    # each name once, in id order
     gathered = [queue_model.to_config(queue) for queue in queues]
     if key_by == 'name':
         named = {}
