@@ -33,6 +33,7 @@ import yaml
 from conftest import ACME, ACME_KEY, REPO
 from alohub_test.playbook import load_data
 from alohub_test.playenv import BIN, playbook_env
+from alohub_test.processes import alive, descendants
 
 # The playbooks, the role and interrupted runs: on the newest and the oldest ansible-core line (tests/pytest.ini).
 pytestmark = pytest.mark.template_engine
@@ -45,37 +46,6 @@ LATENCY_MS = 120
 # ansible-runner's cancel reaches ansible-playbook 2 to 3 s after its callback says so (measured): a slower gateway keeps
 # its trials from ending before the cancel lands.
 RUNNER_LATENCY_MS = 400
-
-
-def descendants(root):
-    """Every live process below ``root`` (by parent pid), from /proc."""
-    children = {}
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % entry, 'rb') as handle:
-                stat = handle.read().decode('utf-8', 'replace')
-        except OSError:
-            continue
-        fields = stat[stat.rfind(')') + 2:].split()
-        if fields[0] == 'Z':
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def alive(pid):
-    try:
-        with open('/proc/%d/stat' % pid, 'rb') as handle:
-            return handle.read().split(b') ', 1)[1][:1] != b'Z'
-    except (OSError, IndexError):
-        return False
 
 
 def accepted_puts(sim):

@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from conftest import ACME, ACME_KEY, BIN, REPO, expected_config, playbook_env
+from alohub_test.processes import stop_tree
 
 pytestmark = pytest.mark.release
 
@@ -77,13 +78,9 @@ class Rulebook:
         return self
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        """ansible-rulebook and the ansible-playbook runs it started: an orphaned run would poll the next test's simulator."""
+        if self.process is not None:
+            stop_tree(self.process)
 
     def output(self):
         return self.output_file.read_text(errors='replace') if self.output_file.exists() else ''
@@ -165,6 +162,7 @@ def test_drift_runs_the_playbook_within_the_interval_and_names_stay_data(sim, co
         rulebook.wait_for('the error events printed', lambda: len(re.findall(r"'alohub_event': 'error'", rulebook.output())) >= 2, 10)
         sim.set_queue(ACME, SALES, timeWait='61')  # and a drift after the outage is still reported
         rulebook.wait_for('third playbook run', lambda: len(rulebook.probe('start')) >= 3, INTERVAL + MARGIN + 20)
+        rulebook.wait_for('end of the third run', lambda: len(rulebook.probe('end')) >= 3, 120)
         assert ACME_KEY not in rulebook.output()
     finally:
         rulebook.stop()

@@ -10,4 +10,5 @@ and the benchmark scripts.
 * ``hostplay`` several task lists at once, one inventory host each
 * ``chaos_mix`` the seeded random fault rules of the chaos tests and the soak
 * ``hostile``  a raw-socket HTTP server that misbehaves at the byte level, per request
+* ``processes`` the processes a test started and theirs (/proc): finding them, stopping all of them
 """
