@@ -7,7 +7,7 @@ SHELL := /bin/bash
 MAKEFLAGS += --no-print-directory
 
 # The ansible-core lines under test, each with its Python series and venv: hacking/ansible-lines.
-# The first is the default (.venv). LINE=2.16 selects another for any target (`make units LINE=2.19`);
+# The first is the default (.venv). LINE=2.16 selects another for any target (`make units LINE=2.16`);
 # VENV, ANSIBLE_CORE, PYTHON_SERIES and PYTHON still override one by one.
 LINES_FILE := $(CURDIR)/hacking/ansible-lines
 ALL_LINES := $(shell awk '!/^[[:space:]]*\#/ && NF {print $$1}' '$(LINES_FILE)')

@@ -10,8 +10,8 @@ import subprocess
 import time
 
 
-def descendants(root):
-    """Every live process below ``root`` (by parent pid), from /proc."""
+def descendants(*roots):
+    """Every live process below the ``roots`` (by parent pid), from one read of /proc."""
     children = {}
     for entry in os.listdir('/proc'):
         if not entry.isdigit():
@@ -25,7 +25,7 @@ def descendants(root):
         if fields[0] == 'Z':
             continue
         children.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = [], [root]
+    found, todo = [], list(roots)
     while todo:
         for child in children.get(todo.pop(), []):
             found.append(child)
@@ -56,7 +56,7 @@ def stop_tree(process, grace=15):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(5)
-    family = sorted(set(family + [pid for root in family for pid in descendants(root)]))
+    family = sorted(set(family + descendants(*family)))  # and what they started meanwhile
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5)):
         survivors = [pid for pid in family if alive(pid)]
         for pid in survivors:
